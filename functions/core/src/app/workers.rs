@@ -1,0 +1,281 @@
+//! Worker sign-up and the worker's manage link.
+
+use std::collections::BTreeSet;
+
+use super::{App, ManageError, Outcome, RETRIES, Saved, Submission, SubmitError};
+use crate::{
+    idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
+    input::RawInput,
+    job::{Source, is_id, new_id},
+    keys,
+    problem::{FieldError, Invalid},
+    records::{Claim, claim_from_item, claim_item, skill_items, worker_from_item, worker_item},
+    secrets::ManageToken,
+    station::Station,
+    store::{Condition, Key, Query, SortKeyRange, StoreError, Write, query_all},
+    worker::{Consent, ConsentMethod, Worker, WorkerDraft, WorkerStatus},
+};
+
+const SIGN_UP: &str = "sign_up";
+
+impl App {
+    /// Signs a worker up. One worker per phone number per station: signing up again
+    /// with the same number updates that worker (and issues a new manage link, so the
+    /// old one stops working) instead of creating a second record.
+    pub async fn sign_up(&self, submission: Submission<'_>) -> Result<Saved<Worker>, SubmitError> {
+        let station = self.station(submission.station).ok_or(SubmitError::UnknownStation)?.clone();
+        let now = self.clock.now();
+        let draft = WorkerDraft::parse(&station, submission.input, station.today(now))?;
+        let fingerprint = submission.input.fingerprint(SIGN_UP);
+        let key = submission.idempotency_key;
+        let consent = Consent {
+            version: station.consent_version.clone(),
+            accepted_at: now,
+            method: match submission.source {
+                Source::Online => ConsentMethod::Online,
+                Source::Desk => ConsentMethod::InPerson,
+            },
+        };
+        let phone_key = self.secrets.phone_key(&station.id, &draft.phone);
+        let claim_key = keys::worker_phone(&station.id, &phone_key);
+        for _ in 0..RETRIES {
+            let claim_condition = match key {
+                None => None,
+                Some(key) => match idempotency::check(&*self.store, &station.id, key, SIGN_UP, &fingerprint, now).await? {
+                    Prior::Fresh(condition) => Some(condition),
+                    Prior::Replay(record) => return self.replay_worker(&station, &record, key).await,
+                    Prior::Mismatch => return Err(SubmitError::KeyReused),
+                },
+            };
+            let existing = match self.store.get(&claim_key).await? {
+                Some(item) => {
+                    let claim = claim_from_item(&item)?;
+                    self.worker_by_id(&station, &claim.owner_id).await?
+                }
+                None => None,
+            };
+            let (worker, mut writes, outcome) = match existing {
+                Some(before) => {
+                    let token = self.token_for("worker", &before.id, key)?;
+                    let mut worker = before.clone();
+                    worker.apply(draft.clone(), consent.clone(), now);
+                    worker.version = before.version + 1;
+                    worker.manage_token_hash = token.hash();
+                    let writes = self.worker_writes(&before, &worker).await?;
+                    ((worker, token), writes, Outcome::Updated)
+                }
+                None => {
+                    let id = new_id(now)?;
+                    let token = self.token_for("worker", &id, key)?;
+                    let worker = Worker {
+                        id: id.clone(),
+                        station: station.id.clone(),
+                        name: draft.name.clone(),
+                        phone: draft.phone.clone(),
+                        trades: draft.trades.clone(),
+                        districts: draft.districts.clone(),
+                        available_from: draft.available_from,
+                        expected_daily_wage: draft.expected_daily_wage,
+                        email: draft.email.clone(),
+                        channel: draft.channel,
+                        auto_matching: draft.auto_matching,
+                        consent: consent.clone(),
+                        status: WorkerStatus::Active,
+                        source: submission.source,
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                        manage_token_hash: token.hash(),
+                    };
+                    let mut writes = vec![
+                        Write::create(claim_item(
+                            claim_key.clone(),
+                            &Claim {
+                                station: station.id.clone(),
+                                owner_id: id.clone(),
+                                claimed_at: now,
+                            },
+                        )?),
+                        Write::create(worker_item(&worker)?),
+                    ];
+                    writes.extend(skill_items(&worker)?.into_iter().map(Write::put));
+                    ((worker, token), writes, Outcome::Created)
+                }
+            };
+            let (worker, token) = worker;
+            if let (Some(key), Some(condition)) = (key, claim_condition) {
+                let record = IdempotencyRecord {
+                    station: station.id.clone(),
+                    action: SIGN_UP.into(),
+                    fingerprint: fingerprint.clone(),
+                    record_id: worker.id.clone(),
+                    outcome: outcome.as_str().into(),
+                    created_at: now,
+                };
+                writes.push(idempotency::claim(key, &record, condition)?);
+            }
+            match self.store.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, worker = %worker.id, outcome = outcome.as_str(), "worker signed up");
+                    return Ok(Saved {
+                        record: worker,
+                        token,
+                        outcome,
+                        replayed: false,
+                    });
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Contention.into())
+    }
+
+    async fn replay_worker(
+        &self,
+        station: &Station,
+        record: &IdempotencyRecord,
+        key: &IdempotencyKey,
+    ) -> Result<Saved<Worker>, SubmitError> {
+        let worker = self
+            .worker_by_id(station, &record.record_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                pk: record.record_id.clone(),
+                sk: "WKR".into(),
+                reason: "idempotency record names a missing worker".into(),
+            })?;
+        let token = self.token_for("worker", &worker.id, Some(key))?;
+        Ok(Saved {
+            record: worker,
+            token,
+            outcome: Outcome::parse(&record.outcome),
+            replayed: true,
+        })
+    }
+
+    async fn worker_by_id(&self, station: &Station, id: &str) -> Result<Option<Worker>, StoreError> {
+        if !is_id(id) {
+            return Ok(None);
+        }
+        match self.store.get(&keys::worker(&station.id, id)).await? {
+            Some(item) => Ok(Some(worker_from_item(&item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The writes that turn `before` into `after`: the worker item (version-checked),
+    /// the skill items brought in line, and the phone claim moved if the number changed.
+    async fn worker_writes(&self, before: &Worker, after: &Worker) -> Result<Vec<Write>, StoreError> {
+        let mut writes = vec![Write::replace(worker_item(after)?, before.version)];
+        let existing = query_all(
+            &*self.store,
+            Query {
+                range: SortKeyRange::BeginsWith(keys::SKILL_PREFIX.into()),
+                ..Query::partition(keys::worker_partition(&after.station, &after.id), 100)
+            },
+        )
+        .await?;
+        let wanted = skill_items(after)?;
+        let wanted_keys: BTreeSet<&Key> = wanted.iter().map(|i| &i.key).collect();
+        writes.extend(
+            existing
+                .iter()
+                .filter(|item| !wanted_keys.contains(&item.key))
+                .map(|item| Write::delete(item.key.clone())),
+        );
+        writes.extend(wanted.into_iter().map(Write::put));
+        if before.phone != after.phone {
+            let old = keys::worker_phone(&after.station, &self.secrets.phone_key(&after.station, &before.phone));
+            let new = keys::worker_phone(&after.station, &self.secrets.phone_key(&after.station, &after.phone));
+            writes.push(Write::Delete {
+                key: old,
+                condition: Some(Condition::Exists),
+            });
+            writes.push(Write::create(claim_item(
+                new,
+                &Claim {
+                    station: after.station.clone(),
+                    owner_id: after.id.clone(),
+                    claimed_at: after.updated_at,
+                },
+            )?));
+        }
+        Ok(writes)
+    }
+
+    /// The worker a manage link points at, if the token matches.
+    pub async fn worker_for_manage(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+    ) -> Result<Worker, ManageError> {
+        let station = self.station(station).ok_or(ManageError::NotFound)?;
+        let worker = self.worker_by_id(station, id).await?.ok_or(ManageError::NotFound)?;
+        if worker.manage_token_hash.matches(token) {
+            Ok(worker)
+        } else {
+            Err(ManageError::NotFound)
+        }
+    }
+
+    /// The worker edits their details through the manage link. A new phone number
+    /// must not belong to another worker of the station.
+    pub async fn edit_worker(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+        input: &RawInput,
+    ) -> Result<Worker, ManageError> {
+        let station_ref = self.station(station).ok_or(ManageError::NotFound)?.clone();
+        for _ in 0..RETRIES {
+            let before = self.worker_for_manage(station, id, token).await?;
+            let now = self.clock.now();
+            let draft = WorkerDraft::parse(&station_ref, input, station_ref.today(now))?;
+            let consent = Consent {
+                version: station_ref.consent_version.clone(),
+                accepted_at: now,
+                method: ConsentMethod::Online,
+            };
+            let mut after = before.clone();
+            after.apply(draft, consent, now);
+            after.version = before.version + 1;
+            let writes = self.worker_writes(&before, &after).await?;
+            let phone_claim_index = writes.len() - 1;
+            let moved_phone = before.phone != after.phone;
+            match self.store.write(writes).await {
+                Ok(()) => return Ok(after),
+                Err(StoreError::ConditionFailed { index }) if moved_phone && index == phone_claim_index => {
+                    return Err(Invalid::one(FieldError::new("phone", "error.phone_taken")).into());
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ManageError::Busy)
+    }
+
+    /// The worker withdraws: no more offers; the record stays until they delete it or
+    /// the retention period ends. Withdrawing twice is not an error.
+    pub async fn withdraw_worker(&self, station: Option<&str>, id: &str, token: &ManageToken) -> Result<Worker, ManageError> {
+        for _ in 0..RETRIES {
+            let before = self.worker_for_manage(station, id, token).await?;
+            if before.status == WorkerStatus::Withdrawn {
+                return Ok(before);
+            }
+            let mut after = before.clone();
+            after.status = WorkerStatus::Withdrawn;
+            after.updated_at = self.clock.now();
+            after.version = before.version + 1;
+            let writes = self.worker_writes(&before, &after).await?;
+            match self.store.write(writes).await {
+                Ok(()) => return Ok(after),
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ManageError::Busy)
+    }
+}
