@@ -1,0 +1,280 @@
+//! The embedded store: [`ItemStore`] on a single [redb](https://docs.rs/redb) file.
+//!
+//! Why redb: it is an embedded, pure-Rust database with ACID transactions and
+//! copy-on-write B-trees, so a crash or a killed process never leaves a half-written
+//! batch, and a restart loses nothing that was acknowledged (every commit is durable).
+//! One write transaction applies a whole batch of conditional writes atomically, which is
+//! exactly the port's contract. A hand-rolled write-then-rename file would have to
+//! rewrite everything on every change and re-implement indexes.
+//!
+//! Layout: table `items` maps `(pk, sk)` to the item as JSON; tables `gsi1`, `gsi2`,
+//! `gsi3` map `(index pk, index sk, pk, sk)` to nothing, so an index query is a range
+//! scan followed by item reads. The order of keys is byte order of UTF-8, as in DynamoDB.
+
+use std::{ops::Bound, path::Path, sync::Arc};
+
+use async_trait::async_trait;
+use lingong_core::store::{
+    Cursor, Index, Item, ItemStore, Key, Page, Query, StoreError, Write, check_batch, condition_holds,
+};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
+const GSI1: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi1");
+const GSI2: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi2");
+const GSI3: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi3");
+
+/// The largest string used as an open upper bound in range scans.
+const TOP: &str = "\u{10FFFF}";
+
+fn index_table(index: Index) -> TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()> {
+    match index {
+        Index::Gsi1 => GSI1,
+        Index::Gsi2 => GSI2,
+        Index::Gsi3 => GSI3,
+    }
+}
+
+/// The embedded store. Cheap to clone; all clones share one open database.
+#[derive(Clone)]
+pub struct RedbStore {
+    db: Arc<Database>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn decode(bytes: &[u8]) -> Result<Item, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        pk: String::new(),
+        sk: String::new(),
+        reason: e.to_string(),
+    })
+}
+
+impl RedbStore {
+    /// Opens (or creates) the database file `lingong.redb` in `dir`, creating `dir` too.
+    pub fn open_dir(dir: &Path) -> Result<RedbStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(unavailable)?;
+        Self::open_file(&dir.join("lingong.redb"))
+    }
+
+    /// Opens (or creates) the database at `path`.
+    pub fn open_file(path: &Path) -> Result<RedbStore, StoreError> {
+        let db = Database::create(path).map_err(unavailable)?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        {
+            txn.open_table(ITEMS).map_err(unavailable)?;
+            for index in Index::ALL {
+                txn.open_table(index_table(index)).map_err(unavailable)?;
+            }
+        }
+        txn.commit().map_err(unavailable)?;
+        Ok(RedbStore { db: Arc::new(db) })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db)).await.map_err(unavailable)?
+    }
+
+    fn get_sync(db: &Database, key: &Key) -> Result<Option<Item>, StoreError> {
+        let txn = db.begin_read().map_err(unavailable)?;
+        let table = txn.open_table(ITEMS).map_err(unavailable)?;
+        match table.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+            Some(value) => decode(value.value()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn write_sync(db: &Database, writes: Vec<Write>) -> Result<(), StoreError> {
+        check_batch(&writes)?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        {
+            let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
+            let mut current = Vec::with_capacity(writes.len());
+            for (position, write) in writes.iter().enumerate() {
+                let key = write.key();
+                let existing = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+                    Some(value) => Some(decode(value.value())?),
+                    None => None,
+                };
+                if let Some(condition) = write.condition() {
+                    if !condition_holds(condition, existing.as_ref()) {
+                        // Dropping the transaction without commit aborts it.
+                        return Err(StoreError::ConditionFailed { index: position });
+                    }
+                }
+                current.push(existing);
+            }
+            let mut indexes = [
+                txn.open_table(GSI1).map_err(unavailable)?,
+                txn.open_table(GSI2).map_err(unavailable)?,
+                txn.open_table(GSI3).map_err(unavailable)?,
+            ];
+            for (write, existing) in writes.into_iter().zip(current) {
+                if let Some(old) = &existing {
+                    for (slot, entry) in old.indexes.iter().enumerate() {
+                        if let Some(entry) = entry {
+                            indexes[slot]
+                                .remove((entry.pk.as_str(), entry.sk.as_str(), old.key.pk.as_str(), old.key.sk.as_str()))
+                                .map_err(unavailable)?;
+                        }
+                    }
+                }
+                match write {
+                    Write::Put { item, .. } => {
+                        let bytes = serde_json::to_vec(&item).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                        items
+                            .insert((item.key.pk.as_str(), item.key.sk.as_str()), bytes.as_slice())
+                            .map_err(unavailable)?;
+                        for (slot, entry) in item.indexes.iter().enumerate() {
+                            if let Some(entry) = entry {
+                                indexes[slot]
+                                    .insert(
+                                        (entry.pk.as_str(), entry.sk.as_str(), item.key.pk.as_str(), item.key.sk.as_str()),
+                                        (),
+                                    )
+                                    .map_err(unavailable)?;
+                            }
+                        }
+                    }
+                    Write::Delete { key, .. } => {
+                        items.remove((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                    }
+                    Write::Check { .. } => {}
+                }
+            }
+        }
+        txn.commit().map_err(unavailable)
+    }
+
+    fn query_sync(db: &Database, query: &Query) -> Result<Page, StoreError> {
+        if query.limit == 0 || query.limit > 1000 {
+            return Err(StoreError::Invalid("query limit must be 1 to 1000".into()));
+        }
+        let after = match &query.after {
+            Some(cursor) => Some(cursor.position().ok_or_else(|| StoreError::Invalid("bad cursor".into()))?),
+            None => None,
+        };
+        let txn = db.begin_read().map_err(unavailable)?;
+        let items = txn.open_table(ITEMS).map_err(unavailable)?;
+        let want = query.limit as usize + 1;
+        let mut found: Vec<Item> = Vec::with_capacity(want);
+        let pk = query.pk.as_str();
+        match query.index {
+            None => {
+                let after_sk = after.as_ref().map(|p| p.key.sk.clone());
+                let lower = match &after_sk {
+                    Some(sk) if !query.descending => Bound::Excluded((pk, sk.as_str())),
+                    _ => Bound::Included((pk, "")),
+                };
+                let upper = match &after_sk {
+                    Some(sk) if query.descending => Bound::Excluded((pk, sk.as_str())),
+                    _ => Bound::Included((pk, TOP)),
+                };
+                let range = items.range::<(&str, &str)>((lower, upper)).map_err(unavailable)?;
+                let mut push = |entry: Result<(redb::AccessGuard<(&str, &str)>, redb::AccessGuard<&[u8]>), redb::StorageError>| -> Result<bool, StoreError> {
+                    let (key, value) = entry.map_err(unavailable)?;
+                    if query.range.contains(key.value().1) {
+                        found.push(decode(value.value())?);
+                    }
+                    Ok(found.len() < want)
+                };
+                if query.descending {
+                    for entry in range.rev() {
+                        if !push(entry)? {
+                            break;
+                        }
+                    }
+                } else {
+                    for entry in range {
+                        if !push(entry)? {
+                            break;
+                        }
+                    }
+                }
+            }
+            Some(index) => {
+                let table = txn.open_table(index_table(index)).map_err(unavailable)?;
+                let after_key = after.as_ref().and_then(|p| p.index_key.clone().map(|ik| (ik, p.key.clone())));
+                let lower = match &after_key {
+                    Some((ik, k)) if !query.descending => {
+                        Bound::Excluded((pk, ik.sk.as_str(), k.pk.as_str(), k.sk.as_str()))
+                    }
+                    _ => Bound::Included((pk, "", "", "")),
+                };
+                let upper = match &after_key {
+                    Some((ik, k)) if query.descending => Bound::Excluded((pk, ik.sk.as_str(), k.pk.as_str(), k.sk.as_str())),
+                    _ => Bound::Included((pk, TOP, TOP, TOP)),
+                };
+                let range = table.range::<(&str, &str, &str, &str)>((lower, upper)).map_err(unavailable)?;
+                let mut push = |entry: Result<(redb::AccessGuard<(&str, &str, &str, &str)>, redb::AccessGuard<()>), redb::StorageError>| -> Result<bool, StoreError> {
+                    let (key, _) = entry.map_err(unavailable)?;
+                    let (_, isk, ipk_item, isk_item) = key.value();
+                    if query.range.contains(isk) {
+                        if let Some(value) = items.get((ipk_item, isk_item)).map_err(unavailable)? {
+                            found.push(decode(value.value())?);
+                        }
+                    }
+                    Ok(found.len() < want)
+                };
+                if query.descending {
+                    for entry in range.rev() {
+                        if !push(entry)? {
+                            break;
+                        }
+                    }
+                } else {
+                    for entry in range {
+                        if !push(entry)? {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let next = if found.len() > query.limit as usize {
+            found.truncate(query.limit as usize);
+            found.last().map(|item| Cursor::after(item, query.index))
+        } else {
+            None
+        };
+        Ok(Page { items: found, next })
+    }
+}
+
+#[async_trait]
+impl ItemStore for RedbStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.blocking(move |db| Self::get_sync(db, &key)).await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let keys = keys.to_vec();
+        self.blocking(move |db| {
+            let mut out = Vec::with_capacity(keys.len());
+            for key in &keys {
+                if let Some(item) = Self::get_sync(db, key)? {
+                    out.push(item);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.blocking(move |db| Self::write_sync(db, writes)).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        let query = query.clone();
+        self.blocking(move |db| Self::query_sync(db, &query)).await
+    }
+}
