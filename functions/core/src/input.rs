@@ -95,8 +95,9 @@ impl RawInput {
     }
 
     /// Interprets `name` as a yes/no answer (`true`, `1`, `on`, `yes`, `是`, `同意`).
+    /// The last value counts, so a form can send a hidden `false` before a checkbox.
     pub fn flag(&self, name: &str) -> Option<bool> {
-        self.one(name).map(|v| {
+        self.fields.get(name).and_then(|v| v.last()).map(|v| {
             matches!(
                 v.trim().to_ascii_lowercase().as_str(),
                 "true" | "1" | "on" | "yes" | "y" | "是" | "同意"

@@ -1,0 +1,274 @@
+//! Worker routes: sign-up (JSON or form) and the worker's manage link.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use axum::{
+    Json,
+    body::Body,
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use lingong_core::{
+    app::{ManageError, Outcome, Submission},
+    job::Source,
+    problem::{FieldError, Invalid},
+    secrets::ManageToken,
+    station::Station,
+    worker::Worker,
+};
+use lingong_site::FormState;
+use minijinja::{context, value::Serde};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    AppState,
+    reply::{Failure, Flavor, context_of, internal, page, submit_failure},
+    request::{self, header_lang, wants_json},
+};
+
+/// `POST /api/workers`: a worker signs up (or updates their sign-up).
+pub async fn sign_up(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let default = state.app.stations.default_station().clone();
+    let submitted = match request::read(&headers, body).await {
+        Ok(s) => s,
+        Err(failure) => return failure.respond(&state, &default),
+    };
+    let (flavor, lang) = (submitted.flavor, submitted.lang);
+    let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
+        return Failure::NotFound { flavor, lang }.respond(&state, &default);
+    };
+    let key = match submitted.idempotency_key(&headers, "sign_up") {
+        Ok(key) => key,
+        Err(failure) => return failure.respond(&state, &station),
+    };
+    let result = state
+        .app
+        .sign_up(Submission {
+            station: Some(station.id.as_str()),
+            input: &submitted.input,
+            idempotency_key: key.as_ref(),
+            source: Source::Online,
+        })
+        .await;
+    match result {
+        Ok(saved) => {
+            let worker = &saved.record;
+            let manage_url = state.manage_url("workers", &station, &worker.id, saved.token.as_str());
+            let updated = saved.outcome == Outcome::Updated;
+            let status = if updated { StatusCode::OK } else { StatusCode::CREATED };
+            let mut response = match flavor {
+                Flavor::Json => {
+                    (status, Json(json!({ "id": worker.id, "manage_url": manage_url, "updated": updated }))).into_response()
+                }
+                Flavor::Html => page(
+                    &state,
+                    status,
+                    "pages/worker_saved.html",
+                    context! { manage_url, updated, ..context_of(&station, lang, "signup/") },
+                ),
+            };
+            if saved.replayed {
+                response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            }
+            response
+        }
+        Err(error) => submit_failure(&state, &station, submitted, error, "pages/sign_up.html", "signup/"),
+    }
+}
+
+/// Query of the manage link.
+#[derive(Debug, Default, Deserialize)]
+pub struct ManageQuery {
+    token: Option<String>,
+    station: Option<String>,
+    done: Option<String>,
+}
+
+fn worker_form_values(worker: &Worker) -> BTreeMap<String, Vec<String>> {
+    let mut values = BTreeMap::new();
+    let mut one = |k: &str, v: String| {
+        values.insert(k.to_owned(), vec![v]);
+    };
+    one("name", worker.name.to_string());
+    one("phone", worker.phone.as_str().to_owned());
+    one("available_from", worker.available_from.to_string());
+    one(
+        "expected_daily_wage_yuan",
+        worker.expected_daily_wage.map(|m| m.to_string()).unwrap_or_default(),
+    );
+    one("email", worker.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default());
+    one("channel", worker.channel.as_str().to_owned());
+    one("auto_matching", worker.auto_matching.to_string());
+    one("consent", "true".to_owned());
+    values.insert("trades".into(), worker.trades.clone());
+    values.insert("districts".into(), worker.districts.clone());
+    values
+}
+
+/// The worker's own view of their record.
+fn worker_json(worker: &Worker) -> serde_json::Value {
+    json!({
+        "id": worker.id,
+        "station": worker.station,
+        "name": worker.name,
+        "phone": worker.phone,
+        "trades": worker.trades,
+        "districts": worker.districts,
+        "available_from": worker.available_from,
+        "expected_daily_wage_yuan": worker.expected_daily_wage.map(|m| m.yuan_f64()),
+        "email": worker.email,
+        "channel": worker.channel,
+        "auto_matching": worker.auto_matching,
+        "status": worker.status,
+        "consent": worker.consent,
+        "created_at": worker.created_at,
+        "updated_at": worker.updated_at,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn manage_page_response(
+    state: &AppState,
+    station: &Station,
+    lang: lingong_core::Lang,
+    status: StatusCode,
+    worker: &Worker,
+    form: FormState,
+    action_url: &str,
+    done: Option<&str>,
+) -> Response {
+    let done = done.filter(|d| matches!(*d, "saved" | "withdrawn"));
+    page(
+        state,
+        status,
+        "pages/manage_worker.html",
+        context! {
+            worker => Serde(json!({"status": worker.status})),
+            form => Serde(form),
+            action_url,
+            done,
+            ..context_of(station, lang, ""),
+        },
+    )
+}
+
+fn manage_failure(error: ManageError, flavor: Flavor, lang: lingong_core::Lang) -> Failure {
+    match error {
+        ManageError::NotFound => Failure::NotFound { flavor, lang },
+        ManageError::Locked(_) => Failure::Locked { flavor, lang },
+        ManageError::Busy => Failure::Busy { flavor, lang },
+        ManageError::Invalid(invalid) => Failure::Invalid {
+            flavor,
+            lang,
+            invalid,
+        },
+        e @ (ManageError::Store(_) | ManageError::Secret(_)) => internal(&e, flavor, lang),
+    }
+}
+
+/// `GET /api/workers/{id}/manage?token=…`: the worker's page (or JSON) for their record.
+pub async fn manage_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ManageQuery>,
+) -> Response {
+    let lang = header_lang(&headers);
+    let flavor = if wants_json(&headers) { Flavor::Json } else { Flavor::Html };
+    let default = state.app.stations.default_station().clone();
+    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
+        return Failure::NotFound { flavor, lang }.respond(&state, &default);
+    };
+    let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
+    match state.app.worker_for_manage(Some(station.id.as_str()), &id, &token).await {
+        Ok(worker) => match flavor {
+            Flavor::Json => Json(json!({ "worker": worker_json(&worker) })).into_response(),
+            Flavor::Html => {
+                let form = FormState::empty().with_values(worker_form_values(&worker));
+                let action_url = state.manage_url("workers", &station, &worker.id, token.as_str());
+                manage_page_response(
+                    &state,
+                    &station,
+                    lang,
+                    StatusCode::OK,
+                    &worker,
+                    form,
+                    &action_url,
+                    query.done.as_deref(),
+                )
+            }
+        },
+        Err(e) => manage_failure(e, flavor, lang).respond(&state, &station),
+    }
+}
+
+/// `POST /api/workers/{id}/manage?token=…`: edit (`action=edit`, the sign-up fields) or
+/// pause offers (`action=withdraw`). Forms send `_action`.
+pub async fn manage_action(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ManageQuery>,
+    body: Body,
+) -> Response {
+    let default = state.app.stations.default_station().clone();
+    let submitted = match request::read(&headers, body).await {
+        Ok(s) => s,
+        Err(failure) => return failure.respond(&state, &default),
+    };
+    let (flavor, lang) = (submitted.flavor, submitted.lang);
+    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
+        return Failure::NotFound { flavor, lang }.respond(&state, &default);
+    };
+    let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
+    let action = submitted
+        .input
+        .one("_action")
+        .or_else(|| submitted.input.one("action"))
+        .unwrap_or("edit")
+        .to_owned();
+    let station_id = Some(station.id.as_str());
+    let result = match action.as_str() {
+        "withdraw" => state.app.withdraw_worker(station_id, &id, &token).await,
+        "edit" => state.app.edit_worker(station_id, &id, &token, &submitted.input).await,
+        _ => {
+            return Failure::Invalid {
+                flavor,
+                lang,
+                invalid: Invalid::one(FieldError::new("action", "error.invalid")),
+            }
+            .respond(&state, &station);
+        }
+    };
+    match (result, flavor) {
+        (Ok(worker), Flavor::Json) => Json(json!({ "worker": worker_json(&worker) })).into_response(),
+        (Ok(worker), Flavor::Html) => {
+            let done = if action == "withdraw" { "withdrawn" } else { "saved" };
+            let url = format!("{}&done={done}", state.manage_url("workers", &station, &worker.id, token.as_str()));
+            let path = url.strip_prefix(state.public_base_url.trim_end_matches('/')).unwrap_or(&url).to_owned();
+            Redirect::to(&path).into_response()
+        }
+        (Err(ManageError::Invalid(invalid)), Flavor::Html) => {
+            match state.app.worker_for_manage(station_id, &id, &token).await {
+                Ok(worker) => {
+                    let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
+                    let action_url = state.manage_url("workers", &station, &worker.id, token.as_str());
+                    manage_page_response(
+                        &state,
+                        &station,
+                        lang,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &worker,
+                        form,
+                        &action_url,
+                        None,
+                    )
+                }
+                Err(e) => manage_failure(e, flavor, lang).respond(&state, &station),
+            }
+        }
+        (Err(e), _) => manage_failure(e, flavor, lang).respond(&state, &station),
+    }
+}
