@@ -46,6 +46,14 @@ impl FieldError {
     }
 }
 
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for FieldError {}
+
 /// A field error rendered in one language: the shape of `{"errors": [...]}` answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LocalizedFieldError {

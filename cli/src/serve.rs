@@ -1,0 +1,137 @@
+//! `lingong serve`: the API and the pages in one process on this machine.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use clap::Args;
+use lingong_core::{Lang, app::JobFilter};
+use lingong_http::AppState;
+use lingong_site::{Chrome, FormState, Renderer, static_file};
+use minijinja::{context, value::Serde};
+
+use crate::{demo, setup};
+
+/// Options of `lingong serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "LINGONG_ADDR")]
+    pub addr: SocketAddr,
+    /// Seed realistic demo data (only into an empty station).
+    #[arg(long)]
+    pub demo: bool,
+    /// The public address used in links (default: http://<addr>).
+    #[arg(long, env = "LINGONG_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub store: setup::StoreArgs,
+}
+
+/// Runs the server until Ctrl-C.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let app = setup::build_app(&args.store).await?;
+    if args.demo {
+        let seeded = demo::seed(&app).await.context("seeding demo data")?;
+        if seeded > 0 {
+            println!("Seeded {seeded} demo records.");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let public_base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let state = Arc::new(AppState {
+        app,
+        site: Renderer::new()?,
+        public_base_url: public_base_url.clone(),
+    });
+    let router = lingong_http::router(state.clone()).merge(pages(state));
+    println!("Lingong 零工驿站 is running on {}.", setup::describe(&args.store));
+    println!("Open {public_base_url}/ in a browser. Press Ctrl-C to stop.");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")?;
+    Ok(())
+}
+
+/// The pages, rendered on request.
+fn pages(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(|s: State<Arc<AppState>>| page(s, Lang::Zh, String::new())))
+        .route("/en/", get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())))
+        .route("/en", get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())))
+        .route("/assets/{file}", get(asset))
+        .route(
+            "/en/{*path}",
+            get(|s: State<Arc<AppState>>, Path(path): Path<String>| page(s, Lang::En, path)),
+        )
+        .route(
+            "/{*path}",
+            get(|s: State<Arc<AppState>>, Path(path): Path<String>| page(s, Lang::Zh, path)),
+        )
+        .with_state(state)
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    match static_file(&file) {
+        Some(body) => {
+            let kind = if file.ends_with(".css") {
+                "text/css; charset=utf-8"
+            } else {
+                "text/javascript; charset=utf-8"
+            };
+            ([(header::CONTENT_TYPE, kind)], body).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn page(State(state): State<Arc<AppState>>, lang: Lang, path: String) -> Response {
+    let station = state.app.stations.default_station().clone();
+    let path = path.trim_matches('/').to_owned();
+    let chrome = Chrome::new(&station, lang, &format!("{path}/"));
+    let rendered = match path.as_str() {
+        "" => {
+            let jobs = match state.app.published_jobs(&station, &JobFilter::default(), 20, None).await {
+                Ok((jobs, _)) => jobs,
+                Err(e) => {
+                    tracing::error!(error = %e, "listing jobs failed");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            let jobs: Vec<_> = jobs.iter().map(|j| j.public()).collect();
+            let chrome = Chrome::new(&station, lang, "");
+            state
+                .site
+                .render("pages/home.html", context! { jobs => Serde(jobs), ..minijinja::Value::from(Serde(chrome)) })
+        }
+        "post" => state.site.render(
+            "pages/post_job.html",
+            context! { form => Serde(FormState::empty()), ..minijinja::Value::from(Serde(chrome)) },
+        ),
+        "signup" => state.site.render(
+            "pages/sign_up.html",
+            context! { form => Serde(FormState::empty()), ..minijinja::Value::from(Serde(chrome)) },
+        ),
+        "privacy" => state.site.render("pages/privacy.html", minijinja::Value::from(Serde(chrome))),
+        _ => return (StatusCode::NOT_FOUND, Html("404")).into_response(),
+    };
+    match rendered {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

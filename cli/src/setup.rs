@@ -1,0 +1,127 @@
+//! What every command needs: the stations, the store (embedded or DynamoDB), the secret.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use lingong_core::{
+    App, ItemStore, SystemClock,
+    secrets::{Secrets, hex},
+    station::Stations,
+};
+use lingong_store_dynamodb::{DynamoStore, create_table};
+use lingong_store_embedded::RedbStore;
+
+/// Where records are kept.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Data directory for the embedded store, the secret and local output.
+    #[arg(long, default_value = ".lingong-data", env = "LINGONG_DATA")]
+    pub data: PathBuf,
+    /// Use DynamoDB at this endpoint (e.g. DynamoDB Local) instead of the embedded store.
+    #[arg(long, env = "LINGONG_DYNAMODB_ENDPOINT", requires = "table")]
+    pub dynamodb_endpoint: Option<String>,
+    /// DynamoDB table name (with --dynamodb-endpoint, or alone for AWS itself).
+    #[arg(long, env = "LINGONG_TABLE")]
+    pub table: Option<String>,
+    /// Station files to load instead of the ones built in.
+    #[arg(long, env = "LINGONG_STATIONS_DIR")]
+    pub stations_dir: Option<PathBuf>,
+    /// The station answering requests that name none (default: the first by id).
+    #[arg(long, env = "LINGONG_STATION")]
+    pub station: Option<String>,
+}
+
+/// A short description of the store, for the start-up message.
+pub fn describe(args: &StoreArgs) -> String {
+    match (&args.dynamodb_endpoint, &args.table) {
+        (Some(endpoint), Some(table)) => format!("DynamoDB {endpoint} table {table}"),
+        (None, Some(table)) => format!("DynamoDB (AWS) table {table}"),
+        _ => format!("embedded store in {}", args.data.display()),
+    }
+}
+
+/// Opens the store the arguments name. DynamoDB tables are created if missing.
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn ItemStore>> {
+    match (&args.dynamodb_endpoint, &args.table) {
+        (Some(endpoint), Some(table)) => {
+            let client = DynamoStore::local_client(endpoint);
+            create_table(&client, table)
+                .await
+                .with_context(|| format!("creating table {table} at {endpoint}"))?;
+            Ok(Arc::new(DynamoStore::new(client, table.clone())))
+        }
+        (None, Some(table)) => {
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            Ok(Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone())))
+        }
+        (Some(_), None) => bail!("--dynamodb-endpoint needs --table"),
+        (None, None) => {
+            let store = RedbStore::open_dir(&args.data.join("store"))
+                .with_context(|| format!("opening the embedded store in {}", args.data.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The deployment secret from `LINGONG_SECRET` (hex), else from `<data>/secret.key`,
+/// created with fresh random bytes on first use.
+pub fn load_secret(data: &Path) -> anyhow::Result<Secrets> {
+    if let Ok(text) = std::env::var("LINGONG_SECRET") {
+        let bytes = from_hex(text.trim()).context("LINGONG_SECRET must be hex")?;
+        return Secrets::from_bytes(&bytes).context("LINGONG_SECRET");
+    }
+    let path = data.join("secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let bytes = from_hex(text.trim()).with_context(|| format!("{} must hold hex", path.display()))?;
+        return Secrets::from_bytes(&bytes).with_context(|| path.display().to_string());
+    }
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let bytes = Secrets::generate()?;
+    write_private(&path, &hex(&bytes))?;
+    Ok(Secrets::from_bytes(&bytes)?)
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The stations, the store and the secret, wired into the use cases.
+pub async fn build_app(args: &StoreArgs) -> anyhow::Result<App> {
+    let mut stations = match &args.stations_dir {
+        Some(dir) => Stations::from_dir(dir)?,
+        None => Stations::embedded()?,
+    };
+    if let Some(id) = &args.station {
+        stations = stations.with_default(id)?;
+    }
+    Ok(App {
+        store: open_store(args).await?,
+        stations: Arc::new(stations),
+        clock: Arc::new(SystemClock),
+        secrets: load_secret(&args.data)?,
+    })
+}

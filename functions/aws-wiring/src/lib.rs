@@ -1,0 +1,84 @@
+//! What every Lambda function builds once, at cold start: the AWS configuration, the
+//! DynamoDB store, the stations and the deployment secret, read from the environment
+//! the SAM template sets.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `TABLE_NAME` | the DynamoDB table |
+//! | `SECRET_ARN` | Secrets Manager secret holding the deployment secret as hex |
+//! | `LINGONG_SECRET` | the secret itself as hex (local runs only; wins over `SECRET_ARN`) |
+//! | `LINGONG_DYNAMODB_ENDPOINT` | a DynamoDB endpoint to use instead of AWS's (local runs) |
+//! | `DEFAULT_STATION` | the station answering requests that name none |
+//! | `PUBLIC_BASE_URL` | the site's public origin, for links |
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use lingong_core::{App, SystemClock, secrets::Secrets, station::Stations};
+use lingong_store_dynamodb::DynamoStore;
+
+/// Reads a required environment variable.
+pub fn required_env(name: &str) -> anyhow::Result<String> {
+    std::env::var(name).with_context(|| format!("environment variable {name} is not set"))
+}
+
+/// The shared AWS configuration (region and credentials from the Lambda environment).
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// The DynamoDB store named by `TABLE_NAME` (and `LINGONG_DYNAMODB_ENDPOINT` locally).
+pub fn dynamo_store(config: &aws_config::SdkConfig) -> anyhow::Result<DynamoStore> {
+    let table = required_env("TABLE_NAME")?;
+    let client = match std::env::var("LINGONG_DYNAMODB_ENDPOINT") {
+        Ok(endpoint) => DynamoStore::local_client(&endpoint),
+        Err(_) => aws_sdk_dynamodb::Client::new(config),
+    };
+    Ok(DynamoStore::new(client, table))
+}
+
+fn from_hex(text: &str) -> anyhow::Result<Vec<u8>> {
+    let text = text.trim();
+    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("the secret must be hex");
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).context("hex"))
+        .collect()
+}
+
+/// The deployment secret: `LINGONG_SECRET` if set (local runs), else the Secrets
+/// Manager secret `SECRET_ARN`.
+pub async fn secrets(config: &aws_config::SdkConfig) -> anyhow::Result<Secrets> {
+    let text = match std::env::var("LINGONG_SECRET") {
+        Ok(text) => text,
+        Err(_) => {
+            let arn = required_env("SECRET_ARN")?;
+            aws_sdk_secretsmanager::Client::new(config)
+                .get_secret_value()
+                .secret_id(&arn)
+                .send()
+                .await
+                .context("reading the deployment secret from Secrets Manager")?
+                .secret_string
+                .context("the deployment secret has no string value")?
+        }
+    };
+    Ok(Secrets::from_bytes(&from_hex(&text)?)?)
+}
+
+/// The use cases wired to DynamoDB, the built-in stations and the secret.
+pub async fn app() -> anyhow::Result<App> {
+    let config = aws_config().await;
+    let mut stations = Stations::embedded()?;
+    if let Ok(id) = std::env::var("DEFAULT_STATION") {
+        stations = stations.with_default(&id)?;
+    }
+    Ok(App {
+        store: Arc::new(dynamo_store(&config)?),
+        stations: Arc::new(stations),
+        clock: Arc::new(SystemClock),
+        secrets: secrets(&config).await?,
+    })
+}
