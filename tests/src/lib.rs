@@ -77,3 +77,172 @@ pub async fn fresh_store(backend: Backend) -> TestStore {
         }
     }
 }
+
+/// The router under test, on a fresh store, with a clock the test controls.
+pub struct TestApi {
+    /// The state the router shares (use cases, renderer).
+    pub state: Arc<lingong_http::AppState>,
+    /// The store behind it.
+    pub store: TestStore,
+    /// The clock.
+    pub clock: Arc<lingong_core::FixedClock>,
+}
+
+/// The time tests start at: 10:00 in Xining on 28 November 2026.
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default()
+}
+
+/// A router on a fresh store of `backend`.
+pub async fn test_api(backend: Backend) -> TestApi {
+    let store = fresh_store(backend).await;
+    let clock = Arc::new(lingong_core::FixedClock::new(test_now()));
+    let app = lingong_core::App {
+        store: store.store.clone(),
+        stations: Arc::new(lingong_core::station::Stations::embedded().expect("built-in stations")),
+        clock: clock.clone(),
+        secrets: lingong_core::secrets::Secrets::from_bytes(&[42u8; 32]).expect("test secret"),
+    };
+    let state = Arc::new(lingong_http::AppState {
+        app,
+        site: lingong_site::Renderer::new().expect("templates"),
+        public_base_url: "http://lingong.test".into(),
+    });
+    TestApi { state, store, clock }
+}
+
+/// An answer read whole.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: axum::http::HeaderMap,
+    /// Body as text.
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApi {
+    /// Sends `request` through the router.
+    pub async fn call(&self, request: axum::http::Request<axum::body::Body>) -> Answer {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let response = lingong_http::router(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("the router never fails");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body reads")
+            .to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// POSTs JSON to `path` with extra headers.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value, headers: &[(&str, &str)]) -> Answer {
+        let mut request = axum::http::Request::post(path).header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.call(request.body(axum::body::Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    /// POSTs a url-encoded form to `path`.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = axum::http::Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .expect("request");
+        self.call(request).await
+    }
+
+    /// GETs `path` with extra headers.
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = axum::http::Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.call(request.body(axum::body::Body::empty()).expect("request")).await
+    }
+}
+
+/// Percent-encodes a form value.
+pub fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Every item in the store whose primary key starts with `prefix`, found through the
+/// indexes the product uses (jobs by state, workers by state, employers).
+pub async fn count_records(store: &dyn ItemStore, station: &str) -> (usize, usize, usize) {
+    use lingong_core::store::{Index, Query, query_all};
+    let mut jobs = 0;
+    for status in lingong_core::job::JobStatus::ALL {
+        let pk = format!("ST#{station}#JOBS#{}", status.as_str());
+        jobs += query_all(store, Query::index_newest_first(Index::Gsi3, pk, 100)).await.expect("query").len();
+    }
+    let mut workers = 0;
+    for status in ["active", "withdrawn"] {
+        let pk = format!("ST#{station}#WKRS#{status}");
+        workers += query_all(store, Query::index_newest_first(Index::Gsi3, pk, 100)).await.expect("query").len();
+    }
+    let employers = query_all(store, Query::index_newest_first(Index::Gsi3, format!("ST#{station}#EMPS"), 100))
+        .await
+        .expect("query")
+        .len();
+    (jobs, workers, employers)
+}
+
+/// Runs each named `async fn(Backend)` as two tests: on DynamoDB Local and on the
+/// embedded store.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Dynamo).await;
+                }
+            )*
+        }
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Embedded).await;
+                }
+            )*
+        }
+    };
+}

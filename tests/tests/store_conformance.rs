@@ -21,28 +21,7 @@ fn item(pk: &str, sk: &str, value: Value) -> Item {
     Item::new(Key::new(pk, sk), body(value))
 }
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod dynamodb {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(lingong_tests::Backend::Dynamo).await;
-                }
-            )*
-        }
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(lingong_tests::Backend::Embedded).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+lingong_tests::on_both_backends!(
     bodies_round_trip,
     create_refuses_to_overwrite,
     versions_guard_updates,
