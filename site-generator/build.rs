@@ -1,7 +1,10 @@
 //! Embeds every template and static file, so release binaries (and Lambda functions)
 //! carry the whole site with them and never read templates from disk.
 
-use std::{env, fs, path::{Path, PathBuf}};
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+};
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
@@ -25,7 +28,8 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
 }
 
 fn embed(var: &str, folder: &str, out: &mut String) {
-    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest.join(folder);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
@@ -33,7 +37,10 @@ fn embed(var: &str, folder: &str, out: &mut String) {
     out.push_str(&format!("/// Files under `{folder}/`: (relative path, contents).\npub const {var}: &[(&str, &str)] = &[\n"));
     for (name, path) in files {
         println!("cargo:rerun-if-changed={}", path.display());
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push_str("];\n");
 }

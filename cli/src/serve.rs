@@ -47,14 +47,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
-    let public_base_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let public_base_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let state = Arc::new(AppState {
         app,
         site: Renderer::new()?,
-        public_base_url: public_base_url.clone(),
+        public_base_url: Some(public_base_url.clone()),
     });
     let router = lingong_http::router(state.clone()).merge(pages(state));
-    println!("Lingong 零工驿站 is running on {}.", setup::describe(&args.store));
+    println!(
+        "Lingong 零工驿站 is running on {}.",
+        setup::describe(&args.store)
+    );
     println!("Open {public_base_url}/ in a browser. Press Ctrl-C to stop.");
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
@@ -68,9 +74,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 /// The pages, rendered on request.
 fn pages(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(|s: State<Arc<AppState>>| page(s, Lang::Zh, String::new())))
-        .route("/en/", get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())))
-        .route("/en", get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())))
+        .route(
+            "/",
+            get(|s: State<Arc<AppState>>| page(s, Lang::Zh, String::new())),
+        )
+        .route(
+            "/en/",
+            get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())),
+        )
+        .route(
+            "/en",
+            get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())),
+        )
         .route("/assets/{file}", get(asset))
         .route(
             "/en/{*path}",
@@ -103,7 +118,11 @@ async fn page(State(state): State<Arc<AppState>>, lang: Lang, path: String) -> R
     let chrome = Chrome::new(&station, lang, &format!("{path}/"));
     let rendered = match path.as_str() {
         "" => {
-            let jobs = match state.app.published_jobs(&station, &JobFilter::default(), 20, None).await {
+            let jobs = match state
+                .app
+                .published_jobs(&station, &JobFilter::default(), 20, None)
+                .await
+            {
                 Ok((jobs, _)) => jobs,
                 Err(e) => {
                     tracing::error!(error = %e, "listing jobs failed");
@@ -112,9 +131,10 @@ async fn page(State(state): State<Arc<AppState>>, lang: Lang, path: String) -> R
             };
             let jobs: Vec<_> = jobs.iter().map(|j| j.public()).collect();
             let chrome = Chrome::new(&station, lang, "");
-            state
-                .site
-                .render("pages/home.html", context! { jobs => Serde(jobs), ..minijinja::Value::from(Serde(chrome)) })
+            state.site.render(
+                "pages/home.html",
+                context! { jobs => Serde(jobs), ..minijinja::Value::from(Serde(chrome)) },
+            )
         }
         "post" => state.site.render(
             "pages/post_job.html",
@@ -124,7 +144,9 @@ async fn page(State(state): State<Arc<AppState>>, lang: Lang, path: String) -> R
             "pages/sign_up.html",
             context! { form => Serde(FormState::empty()), ..minijinja::Value::from(Serde(chrome)) },
         ),
-        "privacy" => state.site.render("pages/privacy.html", minijinja::Value::from(Serde(chrome))),
+        "privacy" => state
+            .site
+            .render("pages/privacy.html", minijinja::Value::from(Serde(chrome))),
         _ => return (StatusCode::NOT_FOUND, Html("404")).into_response(),
     };
     match rendered {

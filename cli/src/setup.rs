@@ -56,12 +56,16 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn ItemStore>> 
         }
         (None, Some(table)) => {
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            Ok(Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone())))
+            Ok(Arc::new(DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&config),
+                table.clone(),
+            )))
         }
         (Some(_), None) => bail!("--dynamodb-endpoint needs --table"),
         (None, None) => {
-            let store = RedbStore::open_dir(&args.data.join("store"))
-                .with_context(|| format!("opening the embedded store in {}", args.data.display()))?;
+            let store = RedbStore::open_dir(&args.data.join("store")).with_context(|| {
+                format!("opening the embedded store in {}", args.data.display())
+            })?;
             Ok(Arc::new(store))
         }
     }
@@ -71,13 +75,11 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn ItemStore>> 
 /// created with fresh random bytes on first use.
 pub fn load_secret(data: &Path) -> anyhow::Result<Secrets> {
     if let Ok(text) = std::env::var("LINGONG_SECRET") {
-        let bytes = from_hex(text.trim()).context("LINGONG_SECRET must be hex")?;
-        return Secrets::from_bytes(&bytes).context("LINGONG_SECRET");
+        return Secrets::from_hex(&text).context("LINGONG_SECRET");
     }
     let path = data.join("secret.key");
     if let Ok(text) = std::fs::read_to_string(&path) {
-        let bytes = from_hex(text.trim()).with_context(|| format!("{} must hold hex", path.display()))?;
-        return Secrets::from_bytes(&bytes).with_context(|| path.display().to_string());
+        return Secrets::from_hex(&text).with_context(|| path.display().to_string());
     }
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let bytes = Secrets::generate()?;
@@ -94,19 +96,11 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(text.as_bytes())?;
     Ok(())
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// The stations, the store and the secret, wired into the use cases.

@@ -51,7 +51,10 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> 
     }
     kwargs.assert_all_used()?;
     if !lingong_core::i18n::catalog().has(Lang::Zh, key) {
-        return Err(Error::new(ErrorKind::InvalidOperation, format!("unknown catalogue key `{key}`")));
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("unknown catalogue key `{key}`"),
+        ));
     }
     Ok(lingong_core::i18n::catalog().format(lang, key, &args))
 }
@@ -80,10 +83,11 @@ impl Renderer {
             })?;
         env.set_syntax(syntax);
         for (name, source) in TEMPLATES {
-            env.add_template(name, source).map_err(|source| RenderError {
-                template: (*name).to_owned(),
-                source,
-            })?;
+            env.add_template(name, source)
+                .map_err(|source| RenderError {
+                    template: (*name).to_owned(),
+                    source,
+                })?;
         }
         env.add_function("t", translate);
         Ok(Renderer { env })
@@ -95,7 +99,11 @@ impl Renderer {
             template: template.to_owned(),
             source,
         };
-        self.env.get_template(template).map_err(error)?.render(context).map_err(error)
+        self.env
+            .get_template(template)
+            .map_err(error)?
+            .render(context)
+            .map_err(error)
     }
 
     /// Names of all templates, for tests.
@@ -106,7 +114,10 @@ impl Renderer {
 
 /// A static file (stylesheet, script) by its path under `static/`.
 pub fn static_file(path: &str) -> Option<&'static str> {
-    STATIC_FILES.iter().find(|(name, _)| *name == path).map(|(_, body)| *body)
+    STATIC_FILES
+        .iter()
+        .find(|(name, _)| *name == path)
+        .map(|(_, body)| *body)
 }
 
 #[cfg(test)]

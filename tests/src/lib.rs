@@ -59,7 +59,9 @@ pub async fn fresh_store(backend: Backend) -> TestStore {
         Backend::Dynamo => {
             let table = unique_name("lingong-test");
             let client = DynamoStore::local_client(&dynamodb_endpoint());
-            create_table(&client, &table).await.expect("create a table in DynamoDB Local");
+            create_table(&client, &table)
+                .await
+                .expect("create a table in DynamoDB Local");
             TestStore {
                 store: Arc::new(DynamoStore::new(client, table.clone())),
                 location: table,
@@ -108,9 +110,13 @@ pub async fn test_api(backend: Backend) -> TestApi {
     let state = Arc::new(lingong_http::AppState {
         app,
         site: lingong_site::Renderer::new().expect("templates"),
-        public_base_url: "http://lingong.test".into(),
+        public_base_url: Some("http://lingong.test".into()),
     });
-    TestApi { state, store, clock }
+    TestApi {
+        state,
+        store,
+        clock,
+    }
 }
 
 /// An answer read whole.
@@ -156,13 +162,23 @@ impl TestApi {
     }
 
     /// POSTs JSON to `path` with extra headers.
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value, headers: &[(&str, &str)]) -> Answer {
-        let mut request = axum::http::Request::post(path).header("content-type", "application/json");
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request =
+            axum::http::Request::post(path).header("content-type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        self.call(request.body(axum::body::Body::from(body.to_string())).expect("request"))
-            .await
+        self.call(
+            request
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
     }
 
     /// POSTs a url-encoded form to `path`.
@@ -185,7 +201,8 @@ impl TestApi {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        self.call(request.body(axum::body::Body::empty()).expect("request")).await
+        self.call(request.body(axum::body::Body::empty()).expect("request"))
+            .await
     }
 }
 
@@ -194,7 +211,9 @@ pub fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
@@ -209,17 +228,26 @@ pub async fn count_records(store: &dyn ItemStore, station: &str) -> (usize, usiz
     let mut jobs = 0;
     for status in lingong_core::job::JobStatus::ALL {
         let pk = format!("ST#{station}#JOBS#{}", status.as_str());
-        jobs += query_all(store, Query::index_newest_first(Index::Gsi3, pk, 100)).await.expect("query").len();
+        jobs += query_all(store, Query::index_newest_first(Index::Gsi3, pk, 100))
+            .await
+            .expect("query")
+            .len();
     }
     let mut workers = 0;
     for status in ["active", "withdrawn"] {
         let pk = format!("ST#{station}#WKRS#{status}");
-        workers += query_all(store, Query::index_newest_first(Index::Gsi3, pk, 100)).await.expect("query").len();
+        workers += query_all(store, Query::index_newest_first(Index::Gsi3, pk, 100))
+            .await
+            .expect("query")
+            .len();
     }
-    let employers = query_all(store, Query::index_newest_first(Index::Gsi3, format!("ST#{station}#EMPS"), 100))
-        .await
-        .expect("query")
-        .len();
+    let employers = query_all(
+        store,
+        Query::index_newest_first(Index::Gsi3, format!("ST#{station}#EMPS"), 100),
+    )
+    .await
+    .expect("query")
+    .len();
     (jobs, workers, employers)
 }
 
@@ -245,4 +273,77 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// The `lingong` binary built for this test run: `LINGONG_BIN`, else next to the test
+/// executable (`target/<profile>/lingong`). The test command builds it first.
+pub fn lingong_bin() -> std::path::PathBuf {
+    if let Ok(path) = std::env::var("LINGONG_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("tests run from target/<profile>/deps");
+    let bin = profile_dir.join("lingong");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (scripts/test.sh runs `cargo build --bins`)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running `lingong serve`, killed when dropped.
+pub struct Served {
+    /// The process.
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `lingong serve` with `args` on a port the system picks, and waits for the
+/// line that tells the address to open (so parallel tests never race for a port).
+pub async fn serve(args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(lingong_bin())
+        .arg("serve")
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start lingong serve");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(rest) = line.strip_prefix("Open ") {
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('/')
+                    .to_owned();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base =
+        tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(30)))
+            .await
+            .expect("waiting task")
+            .expect("lingong serve printed the address to open");
+    Served { child, base }
 }

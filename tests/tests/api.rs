@@ -1,6 +1,9 @@
 //! The HTTP API through the real router, on DynamoDB Local and on the embedded store:
 //! posting, sign-up, listing, manage links, idempotency and every kind of bad request.
 
+// A test that meets the unexpected should stop right there, loudly.
+#![allow(clippy::unwrap_used)]
+
 use lingong_tests::{Answer, Backend, TestApi, count_records, test_api};
 use serde_json::{Value, json};
 
@@ -39,7 +42,9 @@ fn worker_body() -> Value {
 }
 
 fn path_of(url: &str) -> String {
-    url.strip_prefix("http://lingong.test").expect("manage links are absolute").to_owned()
+    url.strip_prefix("http://lingong.test")
+        .expect("manage links are absolute")
+        .to_owned()
 }
 
 async fn records(api: &TestApi) -> (usize, usize, usize) {
@@ -67,7 +72,12 @@ async fn a_posted_job_is_listed_without_contact_details(backend: Backend) {
     let posted = answer.json();
     assert_eq!(posted["status"], "published");
     let id = posted["id"].as_str().unwrap();
-    assert!(posted["manage_url"].as_str().unwrap().contains(&format!("/api/jobs/{id}/manage?token=")));
+    assert!(
+        posted["manage_url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/api/jobs/{id}/manage?token="))
+    );
 
     let list = api.get("/api/jobs", &[]).await;
     assert_eq!(list.status, 200);
@@ -77,7 +87,10 @@ async fn a_posted_job_is_listed_without_contact_details(backend: Backend) {
     assert_eq!(jobs[0]["daily_wage_yuan"], 220.0);
     assert_eq!(jobs[0]["open_places"], 3);
     for secret in ["13800000001", "138****0001", "wang@example.com", "王经理"] {
-        assert!(!list.body.contains(secret), "the public list leaks {secret}");
+        assert!(
+            !list.body.contains(secret),
+            "the public list leaks {secret}"
+        );
     }
     assert_eq!(records(&api).await, (1, 0, 1));
 }
@@ -101,14 +114,19 @@ async fn invalid_jobs_get_every_error_in_chinese_or_english_and_store_nothing(ba
             .unwrap_or_else(|| panic!("no error for {field}: {errors:?}"))
             .to_owned()
     };
-    assert!(message("daily_wage_yuan").contains("150"), "the floor is named");
+    assert!(
+        message("daily_wage_yuan").contains("150"),
+        "the floor is named"
+    );
     assert!(message("daily_wage_yuan").contains("保洁"));
     assert!(message("start_date").contains("今天"));
     assert!(message("headcount").contains("200"));
     assert!(message("contact_phone").contains("手机号"));
     assert!(message("title").contains("特殊字符"));
 
-    let en = api.post_json("/api/jobs", &body, &[("accept-language", "en-GB,en;q=0.9")]).await;
+    let en = api
+        .post_json("/api/jobs", &body, &[("accept-language", "en-GB,en;q=0.9")])
+        .await;
     assert_eq!(en.status, 422);
     assert!(en.body.contains("floor of 150 yuan"), "{}", en.body);
     assert_eq!(records(&api).await, (0, 0, 0));
@@ -122,20 +140,36 @@ async fn an_idempotency_key_gives_one_job_and_the_first_answer(backend: Backend)
     for _ in 0..3 {
         let again = api.post_json("/api/jobs", &job_body(), &key).await;
         assert_eq!(again.status, 201);
-        assert_eq!(again.json(), first.json(), "a retry gets the first answer, manage link included");
+        assert_eq!(
+            again.json(),
+            first.json(),
+            "a retry gets the first answer, manage link included"
+        );
         assert_eq!(again.headers["idempotent-replayed"], "true");
     }
     let mut other = job_body();
     other["headcount"] = json!(5);
     let conflict = api.post_json("/api/jobs", &other, &key).await;
     assert_eq!(conflict.status, 409);
-    assert!(conflict.json()["errors"][0]["message"].as_str().unwrap().contains("Idempotency-Key"));
+    assert!(
+        conflict.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key")
+    );
     assert_eq!(records(&api).await, (1, 0, 1));
     // The manage link from the replay works.
     let link = path_of(first.json()["manage_url"].as_str().unwrap());
-    assert_eq!(api.get(&link, &[("accept", "application/json")]).await.status, 200);
+    assert_eq!(
+        api.get(&link, &[("accept", "application/json")])
+            .await
+            .status,
+        200
+    );
     // A key that is too short is refused before anything happens.
-    let short = api.post_json("/api/jobs", &job_body(), &[("idempotency-key", "x")]).await;
+    let short = api
+        .post_json("/api/jobs", &job_body(), &[("idempotency-key", "x")])
+        .await;
     assert_eq!(short.status, 422);
 }
 
@@ -144,11 +178,19 @@ async fn concurrent_retries_with_one_key_store_one_job(backend: Backend) {
     let calls = (0..8).map(|_| {
         let api = api.clone();
         tokio::spawn(async move {
-            api.post_json("/api/jobs", &job_body(), &[("idempotency-key", "same-key-concurrent")])
-                .await
+            api.post_json(
+                "/api/jobs",
+                &job_body(),
+                &[("idempotency-key", "same-key-concurrent")],
+            )
+            .await
         })
     });
-    let answers: Vec<Answer> = futures::future::join_all(calls).await.into_iter().map(|a| a.unwrap()).collect();
+    let answers: Vec<Answer> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|a| a.unwrap())
+        .collect();
     let ids: std::collections::BTreeSet<String> = answers
         .iter()
         .map(|a| {
@@ -184,9 +226,17 @@ async fn plain_forms_post_without_javascript(backend: Backend) {
     ];
     let page = api.post_form("/api/jobs", &fields).await;
     assert_eq!(page.status, 201, "{}", page.body);
-    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(page.body.contains("招工已提交"));
-    assert!(page.body.contains("manage?token="), "the page shows the manage link");
+    assert!(
+        page.body.contains("manage?token="),
+        "the page shows the manage link"
+    );
     // The same form sent again (double click, browser resend) is one job.
     let again = api.post_form("/api/jobs", &fields).await;
     assert_eq!(again.status, 201);
@@ -201,7 +251,11 @@ async fn plain_forms_post_without_javascript(backend: Backend) {
     assert_eq!(page.status, 422);
     assert!(page.body.contains("有 2 处需要修改"), "{}", page.body);
     assert!(page.body.contains("最低标准 180 元"));
-    assert!(page.body.contains("value=\"超市夜间理货 &lt;b&gt;急招&lt;&#x2f;b&gt;\""), "values are kept, escaped");
+    assert!(
+        page.body
+            .contains("value=\"超市夜间理货 &lt;b&gt;急招&lt;&#x2f;b&gt;\""),
+        "values are kept, escaped"
+    );
     assert!(page.body.contains("aria-invalid=\"true\""));
     assert_eq!(records(&api).await.0, 1);
 
@@ -221,7 +275,12 @@ async fn bad_requests_are_refused_clearly(backend: Backend) {
     body["description"] = json!(big);
     let too_large = api.post_json("/api/jobs", &body, &[]).await;
     assert_eq!(too_large.status, 413);
-    assert!(too_large.json()["errors"][0]["message"].as_str().unwrap().contains("64 KB"));
+    assert!(
+        too_large.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("64 KB")
+    );
 
     let request = axum::http::Request::post("/api/jobs")
         .header("content-type", "text/plain")
@@ -239,7 +298,9 @@ async fn bad_requests_are_refused_clearly(backend: Backend) {
         let malformed = api.call(request).await;
         assert_eq!(malformed.status, 400, "{raw}");
     }
-    let nested = api.post_json("/api/jobs", &json!({"title": {"zh": "x"}}), &[]).await;
+    let nested = api
+        .post_json("/api/jobs", &json!({"title": {"zh": "x"}}), &[])
+        .await;
     assert_eq!(nested.status, 422);
     let form_bytes = axum::http::Request::post("/api/workers")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -247,7 +308,12 @@ async fn bad_requests_are_refused_clearly(backend: Backend) {
         .unwrap();
     let bad_form = api.call(form_bytes).await;
     assert_eq!(bad_form.status, 400);
-    assert!(bad_form.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        bad_form.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let unknown = api.get("/api/nothing-here", &[]).await;
     assert_eq!(unknown.status, 404);
     let other_station = {
@@ -277,9 +343,19 @@ async fn signing_up_again_updates_the_same_worker(backend: Backend) {
     assert_eq!(records(&api).await, (0, 1, 0));
 
     // The old manage link stopped working; the new one shows the update.
-    let old = api.get(&path_of(first["manage_url"].as_str().unwrap()), &[("accept", "application/json")]).await;
+    let old = api
+        .get(
+            &path_of(first["manage_url"].as_str().unwrap()),
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(old.status, 404);
-    let new = api.get(&path_of(second["manage_url"].as_str().unwrap()), &[("accept", "application/json")]).await;
+    let new = api
+        .get(
+            &path_of(second["manage_url"].as_str().unwrap()),
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(new.status, 200);
     assert_eq!(new.json()["worker"]["trades"], json!(["moving"]));
     assert_eq!(new.json()["worker"]["consent"]["version"], "2026-11-01");
@@ -311,14 +387,20 @@ async fn workers_can_be_listed_for_matching_by_trade_and_district(backend: Backe
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(candidates("cleaning", "chengzhong").await, [id.clone()]);
-    assert_eq!(candidates("housekeeping", "chengdong").await, [id.clone()]);
+    assert_eq!(candidates("cleaning", "chengzhong").await, vec![id.clone()]);
+    assert_eq!(
+        candidates("housekeeping", "chengdong").await,
+        vec![id.clone()]
+    );
     assert!(candidates("moving", "chengzhong").await.is_empty());
 
     // Opting out of automated matching takes the worker out of the index entirely.
     let mut opted_out = worker_body();
     opted_out["auto_matching"] = json!(false);
-    assert_eq!(api.post_json("/api/workers", &opted_out, &[]).await.status, 200);
+    assert_eq!(
+        api.post_json("/api/workers", &opted_out, &[]).await.status,
+        200
+    );
     assert!(candidates("cleaning", "chengzhong").await.is_empty());
 }
 
@@ -331,8 +413,16 @@ async fn the_employer_manages_the_job_through_the_link(backend: Backend) {
     // A wrong or missing token finds nothing.
     let forged = format!("/api/jobs/{id}/manage?token=forged");
     assert_eq!(api.get(&forged, &[]).await.status, 404);
-    assert_eq!(api.get(&format!("/api/jobs/{id}/manage"), &[]).await.status, 404);
-    assert_eq!(api.get("/api/jobs/not-an-id/manage?token=x", &[]).await.status, 404);
+    assert_eq!(
+        api.get(&format!("/api/jobs/{id}/manage"), &[]).await.status,
+        404
+    );
+    assert_eq!(
+        api.get("/api/jobs/not-an-id/manage?token=x", &[])
+            .await
+            .status,
+        404
+    );
 
     // The page shows the job in an edit form.
     let page = api.get(&link, &[]).await;
@@ -352,7 +442,9 @@ async fn the_employer_manages_the_job_through_the_link(backend: Backend) {
     assert_eq!(api.post_json(&link, &bad, &[]).await.status, 422);
 
     // Close through the plain form: a redirect back to the page, which says so.
-    let closed = api.post_form(&link, &[("_action", "close"), ("_lang", "zh-CN")]).await;
+    let closed = api
+        .post_form(&link, &[("_action", "close"), ("_lang", "zh-CN")])
+        .await;
     assert_eq!(closed.status, 303);
     let location = closed.headers["location"].to_str().unwrap().to_owned();
     assert!(location.ends_with("&done=closed"));
@@ -360,15 +452,28 @@ async fn the_employer_manages_the_job_through_the_link(backend: Backend) {
     assert!(after.body.contains("招工已关闭"));
     assert!(after.body.contains("已关闭"));
     // Closing again is harmless; editing a closed job is refused.
-    assert_eq!(api.post_json(&link, &json!({"action": "close"}), &[]).await.status, 200);
+    assert_eq!(
+        api.post_json(&link, &json!({"action": "close"}), &[])
+            .await
+            .status,
+        200
+    );
     assert_eq!(api.post_json(&link, &edited, &[]).await.status, 409);
     // It left the board.
-    assert!(api.get("/api/jobs", &[]).await.json()["jobs"].as_array().unwrap().is_empty());
+    assert!(
+        api.get("/api/jobs", &[]).await.json()["jobs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn the_worker_manages_their_sign_up_through_the_link(backend: Backend) {
     let api = test_api(backend).await;
-    let signed = api.post_json("/api/workers", &worker_body(), &[]).await.json();
+    let signed = api
+        .post_json("/api/workers", &worker_body(), &[])
+        .await
+        .json();
     let link = path_of(signed["manage_url"].as_str().unwrap());
     let page = api.get(&link, &[]).await;
     assert_eq!(page.status, 200);
@@ -404,7 +509,10 @@ async fn the_worker_manages_their_sign_up_through_the_link(backend: Backend) {
 
     let withdrawn = api.post_form(&new_link, &[("_action", "withdraw")]).await;
     assert_eq!(withdrawn.status, 303);
-    let view = api.get(&new_link, &[("accept", "application/json")]).await.json();
+    let view = api
+        .get(&new_link, &[("accept", "application/json")])
+        .await
+        .json();
     assert_eq!(view["worker"]["status"], "withdrawn");
     assert_eq!(records(&api).await, (0, 2, 0));
 }
@@ -435,9 +543,21 @@ async fn listing_filters_and_pages(backend: Backend) {
             .map(|j| j["title"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(titles(api.get("/api/jobs?trade=cleaning", &[]).await), ["第3号招工", "第1号招工", "第0号招工"]);
-    assert_eq!(titles(api.get("/api/jobs?district=chengzhong", &[]).await), ["第3号招工", "第2号招工", "第0号招工"]);
-    assert_eq!(titles(api.get("/api/jobs?trade=cleaning&district=chengzhong", &[]).await), ["第3号招工", "第0号招工"]);
+    assert_eq!(
+        titles(api.get("/api/jobs?trade=cleaning", &[]).await),
+        ["第3号招工", "第1号招工", "第0号招工"]
+    );
+    assert_eq!(
+        titles(api.get("/api/jobs?district=chengzhong", &[]).await),
+        ["第3号招工", "第2号招工", "第0号招工"]
+    );
+    assert_eq!(
+        titles(
+            api.get("/api/jobs?trade=cleaning&district=chengzhong", &[])
+                .await
+        ),
+        ["第3号招工", "第0号招工"]
+    );
     let unknown = api.get("/api/jobs?trade=astronaut", &[]).await;
     assert_eq!(unknown.status, 422);
     assert_eq!(api.get("/api/jobs?cursor=garbage", &[]).await.status, 422);
@@ -445,9 +565,18 @@ async fn listing_filters_and_pages(backend: Backend) {
     let first = api.get("/api/jobs?limit=2", &[]).await.json();
     assert_eq!(first["jobs"].as_array().unwrap().len(), 2);
     let next = first["next"].as_str().unwrap();
-    let second = api.get(&format!("/api/jobs?limit=2&cursor={next}"), &[]).await.json();
+    let second = api
+        .get(&format!("/api/jobs?limit=2&cursor={next}"), &[])
+        .await
+        .json();
     let third = api
-        .get(&format!("/api/jobs?limit=2&cursor={}", second["next"].as_str().unwrap()), &[])
+        .get(
+            &format!(
+                "/api/jobs?limit=2&cursor={}",
+                second["next"].as_str().unwrap()
+            ),
+            &[],
+        )
         .await
         .json();
     assert_eq!(third["jobs"].as_array().unwrap().len(), 1);

@@ -2,10 +2,14 @@
 //! Local (a fresh table per test) and against the embedded redb store (a fresh
 //! directory per test), and must behave the same on both.
 
+// A test that meets the unexpected should stop right there, loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::{collections::BTreeSet, sync::Arc};
 
 use lingong_core::store::{
-    Condition, Cursor, Index, Item, ItemStore, Key, Query, SortKeyRange, StoreError, Write, query_all,
+    Condition, Cursor, Index, Item, ItemStore, Key, Query, SortKeyRange, StoreError, Write,
+    query_all,
 };
 use lingong_tests::{Backend, fresh_store};
 use serde_json::{Map, Value, json};
@@ -51,10 +55,16 @@ async fn bodies_round_trip(backend: Backend) {
         "empty_list": [],
         "nested": {"a": {"b": [1, 2, {"c": "深"}]}},
     });
-    let mut stored = item("P#1", "S", value.clone())
-        .with_index(Index::Gsi1, "I#1", "2026-11-28T00:00:00.000Z#1");
+    let mut stored = item("P#1", "S", value.clone()).with_index(
+        Index::Gsi1,
+        "I#1",
+        "2026-11-28T00:00:00.000Z#1",
+    );
     stored.version = 7;
-    t.store.write(vec![Write::put(stored.clone())]).await.unwrap();
+    t.store
+        .write(vec![Write::put(stored.clone())])
+        .await
+        .unwrap();
     let back = t.store.get(&Key::new("P#1", "S")).await.unwrap().unwrap();
     assert_eq!(back, stored);
     assert_eq!(t.store.get(&Key::new("P#1", "other")).await.unwrap(), None);
@@ -63,34 +73,66 @@ async fn bodies_round_trip(backend: Backend) {
 async fn create_refuses_to_overwrite(backend: Backend) {
     let t = fresh_store(backend).await;
     let first = item("P#1", "S", json!({"n": 1}));
-    t.store.write(vec![Write::create(first.clone())]).await.unwrap();
+    t.store
+        .write(vec![Write::create(first.clone())])
+        .await
+        .unwrap();
     let second = item("P#1", "S", json!({"n": 2}));
-    let error = t.store.write(vec![Write::create(second)]).await.unwrap_err();
-    assert!(matches!(error, StoreError::ConditionFailed { index: 0 }), "{error:?}");
+    let error = t
+        .store
+        .write(vec![Write::create(second)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::ConditionFailed { index: 0 }),
+        "{error:?}"
+    );
     assert_eq!(t.store.get(&first.key).await.unwrap().unwrap(), first);
 }
 
 async fn versions_guard_updates(backend: Backend) {
     let t = fresh_store(backend).await;
     let v1 = item("P#1", "S", json!({"n": 1}));
-    t.store.write(vec![Write::create(v1.clone())]).await.unwrap();
+    t.store
+        .write(vec![Write::create(v1.clone())])
+        .await
+        .unwrap();
     let mut v2 = item("P#1", "S", json!({"n": 2}));
     v2.version = 2;
     // Wrong expected version: refused.
-    let error = t.store.write(vec![Write::replace(v2.clone(), 5)]).await.unwrap_err();
+    let error = t
+        .store
+        .write(vec![Write::replace(v2.clone(), 5)])
+        .await
+        .unwrap_err();
     assert!(error.is_condition_failed());
     // Right expected version: applied.
-    t.store.write(vec![Write::replace(v2.clone(), 1)]).await.unwrap();
+    t.store
+        .write(vec![Write::replace(v2.clone(), 1)])
+        .await
+        .unwrap();
     assert_eq!(t.store.get(&v2.key).await.unwrap().unwrap(), v2);
     // Replacing a missing item is refused.
     let ghost = item("P#missing", "S", json!({}));
-    assert!(t.store.write(vec![Write::replace(ghost, 1)]).await.unwrap_err().is_condition_failed());
+    assert!(
+        t.store
+            .write(vec![Write::replace(ghost, 1)])
+            .await
+            .unwrap_err()
+            .is_condition_failed()
+    );
     // Deleting with Exists on a missing item is refused; on a present one it works.
     let missing = Write::Delete {
         key: Key::new("P#missing", "S"),
         condition: Some(Condition::Exists),
     };
-    assert!(t.store.write(vec![missing]).await.unwrap_err().is_condition_failed());
+    assert!(
+        t.store
+            .write(vec![missing])
+            .await
+            .unwrap_err()
+            .is_condition_failed()
+    );
     let present = Write::Delete {
         key: v2.key.clone(),
         condition: Some(Condition::Version(2)),
@@ -98,13 +140,19 @@ async fn versions_guard_updates(backend: Backend) {
     t.store.write(vec![present]).await.unwrap();
     assert_eq!(t.store.get(&v2.key).await.unwrap(), None);
     // Deleting nothing without a condition is fine.
-    t.store.write(vec![Write::delete(Key::new("P#none", "S"))]).await.unwrap();
+    t.store
+        .write(vec![Write::delete(Key::new("P#none", "S"))])
+        .await
+        .unwrap();
 }
 
 async fn a_failed_condition_writes_nothing(backend: Backend) {
     let t = fresh_store(backend).await;
     let existing = item("P#taken", "S", json!({"n": 0}));
-    t.store.write(vec![Write::create(existing.clone())]).await.unwrap();
+    t.store
+        .write(vec![Write::create(existing.clone())])
+        .await
+        .unwrap();
     let batch = vec![
         Write::create(item("P#a", "S", json!({"n": 1})).with_index(Index::Gsi1, "I", "1")),
         Write::create(item("P#b", "S", json!({"n": 2}))),
@@ -115,11 +163,18 @@ async fn a_failed_condition_writes_nothing(backend: Backend) {
         },
     ];
     let error = t.store.write(batch).await.unwrap_err();
-    assert!(matches!(error, StoreError::ConditionFailed { index: 2 }), "{error:?}");
+    assert!(
+        matches!(error, StoreError::ConditionFailed { index: 2 }),
+        "{error:?}"
+    );
     assert_eq!(t.store.get(&Key::new("P#a", "S")).await.unwrap(), None);
     assert_eq!(t.store.get(&Key::new("P#b", "S")).await.unwrap(), None);
     assert_eq!(t.store.get(&existing.key).await.unwrap().unwrap(), existing);
-    let index = t.store.query(&Query::index_newest_first(Index::Gsi1, "I", 10)).await.unwrap();
+    let index = t
+        .store
+        .query(&Query::index_newest_first(Index::Gsi1, "I", 10))
+        .await
+        .unwrap();
     assert!(index.items.is_empty());
     // A check that fails stops the batch too.
     let batch = vec![
@@ -138,23 +193,52 @@ async fn a_failed_condition_writes_nothing(backend: Backend) {
 
 async fn malformed_batches_are_refused(backend: Backend) {
     let t = fresh_store(backend).await;
-    let too_many: Vec<Write> = (0..101).map(|i| Write::put(item(&format!("P#{i}"), "S", json!({})))).collect();
-    assert!(matches!(t.store.write(too_many).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(t.store.write(Vec::new()).await, Err(StoreError::Invalid(_))));
+    let too_many: Vec<Write> = (0..101)
+        .map(|i| Write::put(item(&format!("P#{i}"), "S", json!({}))))
+        .collect();
+    assert!(matches!(
+        t.store.write(too_many).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        t.store.write(Vec::new()).await,
+        Err(StoreError::Invalid(_))
+    ));
     let twice = vec![
         Write::put(item("P#1", "S", json!({}))),
         Write::delete(Key::new("P#1", "S")),
     ];
-    assert!(matches!(t.store.write(twice).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.store.write(twice).await,
+        Err(StoreError::Invalid(_))
+    ));
     let reserved = vec![Write::put(item("P#1", "S", json!({"pk": "sneaky"})))];
-    assert!(matches!(t.store.write(reserved).await, Err(StoreError::Invalid(_))));
-    let huge = vec![Write::put(item("P#1", "S", json!({"text": "字".repeat(200_000)})))];
-    assert!(matches!(t.store.write(huge).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.store.write(reserved).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let huge = vec![Write::put(item(
+        "P#1",
+        "S",
+        json!({"text": "字".repeat(200_000)}),
+    ))];
+    assert!(matches!(
+        t.store.write(huge).await,
+        Err(StoreError::Invalid(_))
+    ));
     assert_eq!(t.store.get(&Key::new("P#1", "S")).await.unwrap(), None);
     // The largest batch allowed goes through whole.
-    let hundred: Vec<Write> = (0..100).map(|i| Write::create(item(&format!("P#{i:03}"), "S", json!({"i": i})))).collect();
+    let hundred: Vec<Write> = (0..100)
+        .map(|i| Write::create(item(&format!("P#{i:03}"), "S", json!({"i": i}))))
+        .collect();
     t.store.write(hundred).await.unwrap();
-    assert!(t.store.get(&Key::new("P#099", "S")).await.unwrap().is_some());
+    assert!(
+        t.store
+            .get(&Key::new("P#099", "S"))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn partition_queries_order_filter_and_page(backend: Backend) {
@@ -244,7 +328,10 @@ async fn index_entries_follow_the_item(backend: Backend) {
     let job = item("J#1", "JOB", json!({"t": "cleaning"}))
         .with_index(Index::Gsi1, "PUB#cleaning", "2026-11-28T01:00:00.000Z#1")
         .with_index(Index::Gsi3, "JOBS#published", "2026-11-28T01:00:00.000Z#1");
-    t.store.write(vec![Write::create(job.clone())]).await.unwrap();
+    t.store
+        .write(vec![Write::create(job.clone())])
+        .await
+        .unwrap();
     let in_index = |index, pk: &'static str| {
         let store = t.store.clone();
         async move {
@@ -264,15 +351,24 @@ async fn index_entries_follow_the_item(backend: Backend) {
 
     // The job changes trade and is closed: it leaves the old entries and, being
     // closed, appears only under its new state.
-    let mut closed = item("J#1", "JOB", json!({"t": "moving"}))
-        .with_index(Index::Gsi3, "JOBS#closed", "2026-11-28T01:00:00.000Z#1");
+    let mut closed = item("J#1", "JOB", json!({"t": "moving"})).with_index(
+        Index::Gsi3,
+        "JOBS#closed",
+        "2026-11-28T01:00:00.000Z#1",
+    );
     closed.version = 2;
-    t.store.write(vec![Write::replace(closed, 1)]).await.unwrap();
+    t.store
+        .write(vec![Write::replace(closed, 1)])
+        .await
+        .unwrap();
     assert!(in_index(Index::Gsi1, "PUB#cleaning").await.is_empty());
     assert!(in_index(Index::Gsi3, "JOBS#published").await.is_empty());
     assert_eq!(in_index(Index::Gsi3, "JOBS#closed").await, ["J#1"]);
 
-    t.store.write(vec![Write::delete(Key::new("J#1", "JOB"))]).await.unwrap();
+    t.store
+        .write(vec![Write::delete(Key::new("J#1", "JOB"))])
+        .await
+        .unwrap();
     assert!(in_index(Index::Gsi3, "JOBS#closed").await.is_empty());
 }
 
@@ -282,18 +378,30 @@ async fn index_pages_join_up_exactly(backend: Backend) {
     for i in 0..25 {
         let at = format!("2026-11-{:02}T08:00:00.000Z#{i:02}", 1 + i % 28);
         writes.push(Write::put(
-            item(&format!("J#{i:02}"), "JOB", json!({"i": i})).with_index(Index::Gsi2, "PUB#D#chengzhong", at),
+            item(&format!("J#{i:02}"), "JOB", json!({"i": i})).with_index(
+                Index::Gsi2,
+                "PUB#D#chengzhong",
+                at,
+            ),
         ));
     }
     // Items in another partition of the index and items with no entry stay out.
-    writes.push(Write::put(item("J#x", "JOB", json!({})).with_index(Index::Gsi2, "PUB#D#chengxi", "2026")));
+    writes.push(Write::put(item("J#x", "JOB", json!({})).with_index(
+        Index::Gsi2,
+        "PUB#D#chengxi",
+        "2026",
+    )));
     writes.push(Write::put(item("J#y", "JOB", json!({}))));
     t.store.write(writes).await.unwrap();
     let mut query = Query::index_newest_first(Index::Gsi2, "PUB#D#chengzhong", 10);
     let mut seen = Vec::new();
     loop {
         let page = t.store.query(&query).await.unwrap();
-        seen.extend(page.items.iter().map(|i| i.index(Index::Gsi2).unwrap().sk.clone()));
+        seen.extend(
+            page.items
+                .iter()
+                .map(|i| i.index(Index::Gsi2).unwrap().sk.clone()),
+        );
         match page.next {
             Some(next) => query.after = Some(next),
             None => break,
@@ -304,7 +412,11 @@ async fn index_pages_join_up_exactly(backend: Backend) {
     sorted.sort();
     sorted.reverse();
     assert_eq!(seen, sorted, "newest first across pages");
-    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 25, "no item twice");
+    assert_eq!(
+        seen.iter().collect::<BTreeSet<_>>().len(),
+        25,
+        "no item twice"
+    );
     let ascending = query_all(
         &*t.store,
         Query {
@@ -340,7 +452,10 @@ async fn expiry_round_trips(backend: Backend) {
     let t = fresh_store(backend).await;
     let mut expiring = item("I#1", "IDEM", json!({}));
     expiring.expires_at = Some(1_700_000_000);
-    t.store.write(vec![Write::put(expiring.clone())]).await.unwrap();
+    t.store
+        .write(vec![Write::put(expiring.clone())])
+        .await
+        .unwrap();
     let back = t.store.get(&expiring.key).await.unwrap().unwrap();
     assert_eq!(back.expires_at, Some(1_700_000_000));
     assert!(back.is_expired(1_700_000_001));
@@ -350,7 +465,10 @@ async fn expiry_round_trips(backend: Backend) {
 async fn optimistic_counter_under_concurrency(backend: Backend) {
     let t = fresh_store(backend).await;
     let key = Key::new("C#1", "COUNTER");
-    t.store.write(vec![Write::create(item("C#1", "COUNTER", json!({"n": 0})))]).await.unwrap();
+    t.store
+        .write(vec![Write::create(item("C#1", "COUNTER", json!({"n": 0})))])
+        .await
+        .unwrap();
     let store: Arc<dyn ItemStore> = t.store.clone();
     let tasks = (0..20).map(|_| {
         let store = store.clone();
@@ -362,7 +480,10 @@ async fn optimistic_counter_under_concurrency(backend: Backend) {
                 let mut next = current.clone();
                 next.body.insert("n".into(), json!(n + 1));
                 next.version += 1;
-                match store.write(vec![Write::replace(next, current.version)]).await {
+                match store
+                    .write(vec![Write::replace(next, current.version)])
+                    .await
+                {
                     Ok(()) => return,
                     Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
                     Err(e) => panic!("{e}"),

@@ -13,7 +13,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let state = Arc::new(AppState {
         app: lingong_aws_wiring::app().await?,
         site: lingong_site::Renderer::new()?,
-        public_base_url: lingong_aws_wiring::required_env("PUBLIC_BASE_URL")?,
+        public_base_url: std::env::var("PUBLIC_BASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
     });
     lambda_http::run(lingong_http::router(state)).await
 }

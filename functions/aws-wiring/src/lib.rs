@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use lingong_core::{App, SystemClock, secrets::Secrets, station::Stations};
 use lingong_store_dynamodb::DynamoStore;
 
@@ -37,17 +37,6 @@ pub fn dynamo_store(config: &aws_config::SdkConfig) -> anyhow::Result<DynamoStor
     Ok(DynamoStore::new(client, table))
 }
 
-fn from_hex(text: &str) -> anyhow::Result<Vec<u8>> {
-    let text = text.trim();
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        bail!("the secret must be hex");
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).context("hex"))
-        .collect()
-}
-
 /// The deployment secret: `LINGONG_SECRET` if set (local runs), else the Secrets
 /// Manager secret `SECRET_ARN`.
 pub async fn secrets(config: &aws_config::SdkConfig) -> anyhow::Result<Secrets> {
@@ -65,7 +54,7 @@ pub async fn secrets(config: &aws_config::SdkConfig) -> anyhow::Result<Secrets> 
                 .context("the deployment secret has no string value")?
         }
     };
-    Ok(Secrets::from_bytes(&from_hex(&text)?)?)
+    Ok(Secrets::from_hex(&text)?)
 }
 
 /// The use cases wired to DynamoDB, the built-in stations and the secret.

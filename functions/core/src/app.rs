@@ -63,7 +63,11 @@ impl Outcome {
     }
 
     fn parse(text: &str) -> Outcome {
-        if text == "updated" { Outcome::Updated } else { Outcome::Created }
+        if text == "updated" {
+            Outcome::Updated
+        } else {
+            Outcome::Created
+        }
     }
 }
 
@@ -132,7 +136,12 @@ impl App {
         self.stations.get(id)
     }
 
-    fn token_for(&self, kind: &str, id: &str, key: Option<&IdempotencyKey>) -> Result<ManageToken, SecretError> {
+    fn token_for(
+        &self,
+        kind: &str,
+        id: &str,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ManageToken, SecretError> {
         match key {
             Some(key) => Ok(self.secrets.manage_token(kind, id, key.hash().as_bytes())),
             None => ManageToken::random(),

@@ -17,7 +17,8 @@ pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
         return Err(FieldError::new(field, "error.required"));
     }
     let normalised = text.replace(['/', '.'], "-");
-    NaiveDate::parse_from_str(&normalised, "%Y-%m-%d").map_err(|_| FieldError::new(field, "error.date_format"))
+    NaiveDate::parse_from_str(&normalised, "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "error.date_format"))
 }
 
 /// The first and last day of a piece of work, both inclusive.
@@ -49,14 +50,18 @@ impl WorkDates {
             ok = false;
         }
         if (start - today).num_days() > MAX_LEAD_DAYS {
-            problems.push(FieldError::new(start_field.0, "error.date_too_far").with("days", MAX_LEAD_DAYS));
+            problems.push(
+                FieldError::new(start_field.0, "error.date_too_far").with("days", MAX_LEAD_DAYS),
+            );
             ok = false;
         }
         if end < start {
             problems.push(FieldError::new(end_field.0, "error.end_before_start"));
             ok = false;
         } else if (end - start).num_days() + 1 > MAX_SPAN_DAYS {
-            problems.push(FieldError::new(end_field.0, "error.span_too_long").with("days", MAX_SPAN_DAYS));
+            problems.push(
+                FieldError::new(end_field.0, "error.span_too_long").with("days", MAX_SPAN_DAYS),
+            );
             ok = false;
         }
         ok.then_some(WorkDates { start, end })
@@ -83,7 +88,13 @@ mod tests {
 
     fn check(start: &str, end: &str, today: &str) -> Result<WorkDates, Vec<&'static str>> {
         let mut problems = Problems::new();
-        let dates = WorkDates::parse(("start_date", start), ("end_date", end), day(today), day(today), &mut problems);
+        let dates = WorkDates::parse(
+            ("start_date", start),
+            ("end_date", end),
+            day(today),
+            day(today),
+            &mut problems,
+        );
         match problems.finish() {
             Ok(()) => Ok(dates.unwrap()),
             Err(invalid) => Err(invalid.0.iter().map(|e| e.key).collect()),
@@ -99,11 +110,29 @@ mod tests {
 
     #[test]
     fn refuses_past_reversed_far_and_long() {
-        assert_eq!(check("2026-11-27", "2026-11-28", "2026-11-28"), Err(vec!["error.date_past"]));
-        assert_eq!(check("2026-11-29", "2026-11-28", "2026-11-28"), Err(vec!["error.end_before_start"]));
-        assert_eq!(check("2027-06-01", "2027-06-02", "2026-11-28"), Err(vec!["error.date_too_far"]));
-        assert_eq!(check("2026-12-01", "2027-03-05", "2026-11-28"), Err(vec!["error.span_too_long"]));
-        assert_eq!(check("2026-13-01", "2026-12-01", "2026-11-28"), Err(vec!["error.date_format"]));
-        assert_eq!(check("", "2026-12-01", "2026-11-28"), Err(vec!["error.required"]));
+        assert_eq!(
+            check("2026-11-27", "2026-11-28", "2026-11-28"),
+            Err(vec!["error.date_past"])
+        );
+        assert_eq!(
+            check("2026-11-29", "2026-11-28", "2026-11-28"),
+            Err(vec!["error.end_before_start"])
+        );
+        assert_eq!(
+            check("2027-06-01", "2027-06-02", "2026-11-28"),
+            Err(vec!["error.date_too_far"])
+        );
+        assert_eq!(
+            check("2026-12-01", "2027-03-05", "2026-11-28"),
+            Err(vec!["error.span_too_long"])
+        );
+        assert_eq!(
+            check("2026-13-01", "2026-12-01", "2026-11-28"),
+            Err(vec!["error.date_format"])
+        );
+        assert_eq!(
+            check("", "2026-12-01", "2026-11-28"),
+            Err(vec!["error.required"])
+        );
     }
 }

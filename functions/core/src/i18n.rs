@@ -277,7 +277,10 @@ mod tests {
     #[test]
     fn accept_language_honours_q_values() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
         assert_eq!(Lang::from_accept_language("zh;q=0.5, en;q=0.8"), Lang::En);
         assert_eq!(Lang::from_accept_language("fr-FR"), Lang::Zh);
         assert_eq!(Lang::from_accept_language(""), Lang::Zh);

@@ -98,8 +98,15 @@ pub async fn check(
 }
 
 /// The write that remembers a request, to go in the same batch as its effects.
-pub fn claim(key: &IdempotencyKey, record: &IdempotencyRecord, condition: Condition) -> Result<Write, StoreError> {
-    let mut item = Item::new(keys::idempotency(&record.station, &key.hash()), to_body(record)?);
+pub fn claim(
+    key: &IdempotencyKey,
+    record: &IdempotencyRecord,
+    condition: Condition,
+) -> Result<Write, StoreError> {
+    let mut item = Item::new(
+        keys::idempotency(&record.station, &key.hash()),
+        to_body(record)?,
+    );
     item.expires_at = Some((record.created_at + Duration::hours(TTL_HOURS)).timestamp());
     if let Condition::Version(v) = condition {
         item.version = v + 1;

@@ -35,7 +35,10 @@ impl RawInput {
 
     /// Adds a value to `name`.
     pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.fields.entry(name.into()).or_default().push(value.into());
+        self.fields
+            .entry(name.into())
+            .or_default()
+            .push(value.into());
     }
 
     /// Reads a JSON object: strings stay, numbers and booleans become their text, null
@@ -53,13 +56,23 @@ impl RawInput {
                     for item in items {
                         match scalar_text(item) {
                             Some(text) => input.push(name.clone(), text),
-                            None => return Err(JsonShape::NotScalar(FieldError::new(name.clone(), "error.invalid"))),
+                            None => {
+                                return Err(JsonShape::NotScalar(FieldError::new(
+                                    name.clone(),
+                                    "error.invalid",
+                                )));
+                            }
                         }
                     }
                 }
                 other => match scalar_text(other) {
                     Some(text) => input.push(name.clone(), text),
-                    None => return Err(JsonShape::NotScalar(FieldError::new(name.clone(), "error.invalid"))),
+                    None => {
+                        return Err(JsonShape::NotScalar(FieldError::new(
+                            name.clone(),
+                            "error.invalid",
+                        )));
+                    }
                 },
             }
         }
@@ -68,7 +81,10 @@ impl RawInput {
 
     /// The first value of `name`, if given.
     pub fn one(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).and_then(|v| v.first()).map(String::as_str)
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 
     /// The first value of `name`, or `""`.
@@ -159,7 +175,10 @@ mod tests {
 
     #[test]
     fn rejects_nested_values() {
-        assert_eq!(RawInput::from_json(&json!([1, 2])), Err(JsonShape::NotAnObject));
+        assert_eq!(
+            RawInput::from_json(&json!([1, 2])),
+            Err(JsonShape::NotAnObject)
+        );
         assert!(matches!(
             RawInput::from_json(&json!({"title": {"a": 1}})),
             Err(JsonShape::NotScalar(e)) if e.field == "title"

@@ -85,7 +85,10 @@ impl JobStatus {
         matches!(
             (self, next),
             (PendingReview, Published | Rejected | Closed | Expired)
-                | (Published, Filled | Closed | Expired | Rejected | PendingReview)
+                | (
+                    Published,
+                    Filled | Closed | Expired | Rejected | PendingReview
+                )
                 | (Filled, Published | Closed | Expired | PendingReview)
                 | (Rejected, PendingReview)
         )
@@ -93,7 +96,10 @@ impl JobStatus {
 
     /// Whether the posting is still live for its employer (can be edited or closed).
     pub fn is_open(self) -> bool {
-        matches!(self, JobStatus::Published | JobStatus::PendingReview | JobStatus::Filled)
+        matches!(
+            self,
+            JobStatus::Published | JobStatus::PendingReview | JobStatus::Filled
+        )
     }
 }
 
@@ -208,26 +214,43 @@ impl JobDraft {
             &mut p,
         );
         let headcount = p.take(parse_headcount("headcount", input.text("headcount")));
-        let daily_wage = p.take(Money::parse_daily_wage("daily_wage_yuan", input.text("daily_wage_yuan")));
-        if let (Some(wage), Some(trade)) = (daily_wage, trade.as_deref().and_then(|slug| station.trade(slug))) {
-            if wage < trade.wage_floor() {
-                p.push(
-                    FieldError::new("daily_wage_yuan", "error.below_wage_floor")
-                        .with("trade", &trade.name)
-                        .with("floor", trade.wage_floor().to_string()),
-                );
-            }
+        let daily_wage = p.take(Money::parse_daily_wage(
+            "daily_wage_yuan",
+            input.text("daily_wage_yuan"),
+        ));
+        if let (Some(wage), Some(trade)) = (
+            daily_wage,
+            trade.as_deref().and_then(|slug| station.trade(slug)),
+        ) && wage < trade.wage_floor()
+        {
+            p.push(
+                FieldError::new("daily_wage_yuan", "error.below_wage_floor")
+                    .with("trade", &trade.name)
+                    .with("floor", trade.wage_floor().to_string()),
+            );
         }
         let pay_terms = p.take(PayTerms::parse("pay_terms", input.text("pay_terms")));
-        let employer_name = p.take(EmployerName::parse("employer_name", input.text("employer_name")));
-        let contact_name = p.take(PersonName::parse("contact_name", input.text("contact_name")));
-        let contact_phone = p.take(MobileNumber::parse("contact_phone", input.text("contact_phone")));
+        let employer_name = p.take(EmployerName::parse(
+            "employer_name",
+            input.text("employer_name"),
+        ));
+        let contact_name = p.take(PersonName::parse(
+            "contact_name",
+            input.text("contact_name"),
+        ));
+        let contact_phone = p.take(MobileNumber::parse(
+            "contact_phone",
+            input.text("contact_phone"),
+        ));
         let contact_email = match input.one("contact_email").map(str::trim) {
             None | Some("") => Some(None),
             Some(raw) => p.take(Email::parse("contact_email", raw)).map(Some),
         };
         let description = p.take(Description::parse("description", input.text("description")));
-        let requirements = p.take(Requirements::parse("requirements", input.text("requirements")));
+        let requirements = p.take(Requirements::parse(
+            "requirements",
+            input.text("requirements"),
+        ));
         p.finish()?;
         // `finish` passed, so every `take` above holds a value.
         let (
@@ -371,7 +394,11 @@ pub struct TransitionError {
 
 impl Job {
     /// Moves the posting to `next`, if allowed, stamping the time.
-    pub fn transition(&mut self, next: JobStatus, now: DateTime<Utc>) -> Result<(), TransitionError> {
+    pub fn transition(
+        &mut self,
+        next: JobStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), TransitionError> {
         if !self.status.can_become(next) {
             return Err(TransitionError {
                 from: self.status,
@@ -532,7 +559,14 @@ mod tests {
             let mut changed = RawInput::new();
             for (name, values) in input.fields() {
                 for value in values {
-                    changed.push(name.clone(), if name == "daily_wage_yuan" { "100" } else { value });
+                    changed.push(
+                        name.clone(),
+                        if name == "daily_wage_yuan" {
+                            "100"
+                        } else {
+                            value
+                        },
+                    );
                 }
             }
             changed

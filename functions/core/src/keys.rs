@@ -113,7 +113,10 @@ pub const SKILL_PREFIX: &str = "SKILL#";
 
 /// One (trade, district) a worker takes offers for.
 pub fn worker_skill(station: &StationId, worker_id: &str, trade: &str, district: &str) -> Key {
-    Key::new(worker_partition(station, worker_id), format!("{SKILL_PREFIX}{trade}#{district}"))
+    Key::new(
+        worker_partition(station, worker_id),
+        format!("{SKILL_PREFIX}{trade}#{district}"),
+    )
 }
 
 /// gsi1 partition: workers taking offers for a trade in a district.

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::problem::FieldError;
 
 /// An amount of money in fen. Wages are per day.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(u64);
 
@@ -53,14 +55,27 @@ impl Money {
         }
         let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
         let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || frac.len() > 2 || whole.len() > 7 {
+        if whole.is_empty()
+            || !digits_only(whole)
+            || !digits_only(frac)
+            || frac.len() > 2
+            || whole.len() > 7
+        {
             return Err(FieldError::new(field, "error.money_format"));
         }
-        let yuan: u64 = whole.parse().map_err(|_| FieldError::new(field, "error.money_format"))?;
+        let yuan: u64 = whole
+            .parse()
+            .map_err(|_| FieldError::new(field, "error.money_format"))?;
         let fen_part: u64 = match frac.len() {
             0 => 0,
-            1 => frac.parse::<u64>().map_err(|_| FieldError::new(field, "error.money_format"))? * 10,
-            _ => frac.parse().map_err(|_| FieldError::new(field, "error.money_format"))?,
+            1 => {
+                frac.parse::<u64>()
+                    .map_err(|_| FieldError::new(field, "error.money_format"))?
+                    * 10
+            }
+            _ => frac
+                .parse()
+                .map_err(|_| FieldError::new(field, "error.money_format"))?,
         };
         let money = Money(yuan * 100 + fen_part);
         if money.0 == 0 || money > Self::MAX_DAILY_WAGE {
@@ -99,7 +114,11 @@ mod tests {
             (" 1,200 ", 120_000),
         ];
         for (raw, fen) in cases {
-            assert_eq!(Money::parse_daily_wage("w", raw), Ok(Money::from_fen(fen)), "{raw}");
+            assert_eq!(
+                Money::parse_daily_wage("w", raw),
+                Ok(Money::from_fen(fen)),
+                "{raw}"
+            );
         }
     }
 

@@ -92,7 +92,9 @@ impl Email {
             return Err(FieldError::new(field, "error.required"));
         }
         let ok = text.len() <= 254
-            && !text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+            && !text
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
             && text.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && local.len() <= 64
@@ -185,11 +187,20 @@ mod tests {
     #[test]
     fn email_shape() {
         assert!(Email::parse("email", "li.ming@example.com").is_ok());
-        for raw in ["li", "li@", "@example.com", "li@example", "li @example.com", "a@b..com"] {
+        for raw in [
+            "li",
+            "li@",
+            "@example.com",
+            "li@example",
+            "li @example.com",
+            "a@b..com",
+        ] {
             assert!(Email::parse("email", raw).is_err(), "{raw}");
         }
         assert_eq!(
-            Email::parse("email", "li.ming@example.com").unwrap().masked(),
+            Email::parse("email", "li.ming@example.com")
+                .unwrap()
+                .masked(),
             "l***@example.com"
         );
     }

@@ -26,7 +26,8 @@ fn versioned_item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<It
 /// A versioned record read back from its item.
 fn versioned_record<T: for<'de> Deserialize<'de>>(item: &Item) -> Result<T, StoreError> {
     let mut item = item.clone();
-    item.body.insert("version".into(), Value::from(item.version));
+    item.body
+        .insert("version".into(), Value::from(item.version));
     from_item(&item)
 }
 
@@ -40,8 +41,16 @@ pub fn job_item(job: &Job) -> Result<Item, StoreError> {
     );
     if job.status == JobStatus::Published {
         item = item
-            .with_index(Index::Gsi1, keys::published_by_trade(&job.station, &job.trade), listed.clone())
-            .with_index(Index::Gsi2, keys::published_by_district(&job.station, &job.district), listed);
+            .with_index(
+                Index::Gsi1,
+                keys::published_by_trade(&job.station, &job.trade),
+                listed.clone(),
+            )
+            .with_index(
+                Index::Gsi2,
+                keys::published_by_district(&job.station, &job.district),
+                listed,
+            );
     }
     Ok(item)
 }
@@ -53,13 +62,16 @@ pub fn job_from_item(item: &Item) -> Result<Job, StoreError> {
 
 /// The item for an employer.
 pub fn employer_item(employer: &Employer) -> Result<Item, StoreError> {
-    Ok(
-        versioned_item(keys::employer(&employer.station, &employer.id), employer, employer.version)?.with_index(
-            Index::Gsi3,
-            keys::employers(&employer.station),
-            keys::time_id(employer.created_at, &employer.id),
-        ),
-    )
+    Ok(versioned_item(
+        keys::employer(&employer.station, &employer.id),
+        employer,
+        employer.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::employers(&employer.station),
+        keys::time_id(employer.created_at, &employer.id),
+    ))
 }
 
 /// An employer from its item.
@@ -69,13 +81,16 @@ pub fn employer_from_item(item: &Item) -> Result<Employer, StoreError> {
 
 /// The item for a worker.
 pub fn worker_item(worker: &Worker) -> Result<Item, StoreError> {
-    Ok(
-        versioned_item(keys::worker(&worker.station, &worker.id), worker, worker.version)?.with_index(
-            Index::Gsi3,
-            keys::workers_by_status(&worker.station, worker.status.as_str()),
-            keys::time_id(worker.created_at, &worker.id),
-        ),
-    )
+    Ok(versioned_item(
+        keys::worker(&worker.station, &worker.id),
+        worker,
+        worker.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::workers_by_status(&worker.station, worker.status.as_str()),
+        keys::time_id(worker.created_at, &worker.id),
+    ))
 }
 
 /// A worker from its item.
@@ -133,8 +148,15 @@ pub fn skill_items(worker: &Worker) -> Result<Vec<Item>, StoreError> {
                 district: district.clone(),
                 available_from: worker.available_from,
             };
-            Ok(Item::new(keys::worker_skill(&worker.station, &worker.id, &trade, &district), to_body(&skill)?)
-                .with_index(Index::Gsi1, keys::skill_index(&worker.station, &trade, &district), worker.id.clone()))
+            Ok(Item::new(
+                keys::worker_skill(&worker.station, &worker.id, &trade, &district),
+                to_body(&skill)?,
+            )
+            .with_index(
+                Index::Gsi1,
+                keys::skill_index(&worker.station, &trade, &district),
+                worker.id.clone(),
+            ))
         })
         .collect()
 }

@@ -29,6 +29,9 @@ pub enum SecretError {
     /// Fewer than 32 bytes.
     #[error("the secret must be at least 32 bytes")]
     TooShort,
+    /// The text is not hex.
+    #[error("the secret must be written as hex")]
+    NotHex,
     /// The operating system's random source failed.
     #[error("no randomness available: {0}")]
     NoRandomness(String),
@@ -48,6 +51,19 @@ impl Secrets {
         Ok(Secrets { key: key.to_vec() })
     }
 
+    /// Reads key material written as hex (how it is kept in files and Secrets Manager).
+    pub fn from_hex(text: &str) -> Result<Secrets, SecretError> {
+        let text = text.trim();
+        if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(SecretError::NotHex);
+        }
+        let bytes: Vec<u8> = (0..text.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+            .collect();
+        Secrets::from_bytes(&bytes)
+    }
+
     /// New random key material, e.g. for a fresh data directory.
     pub fn generate() -> Result<Vec<u8>, SecretError> {
         let mut key = vec![0u8; 32];
@@ -57,7 +73,8 @@ impl Secrets {
 
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
         // HMAC accepts keys of any length, so this cannot fail for our ≥ 32-byte key.
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        let mut mac =
+            <HmacSha256 as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
         for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
@@ -68,7 +85,11 @@ impl Secrets {
     /// The keyed hash of a phone number used in keys: stable for the deployment,
     /// useless to anyone without the secret.
     pub fn phone_key(&self, station: &StationId, phone: &MobileNumber) -> String {
-        let mac = self.mac(&[b"phone", station.as_str().as_bytes(), phone.as_str().as_bytes()]);
+        let mac = self.mac(&[
+            b"phone",
+            station.as_str().as_bytes(),
+            phone.as_str().as_bytes(),
+        ]);
         hex(&mac[..16])
     }
 
@@ -141,10 +162,12 @@ impl TokenHash {
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// SHA-256 of `bytes`, as hex.
@@ -190,6 +213,9 @@ mod tests {
     #[test]
     fn short_secrets_are_refused() {
         assert!(Secrets::from_bytes(&[1u8; 31]).is_err());
+        assert!(Secrets::from_hex(&"ab".repeat(31)).is_err());
+        assert!(Secrets::from_hex(&"zz".repeat(32)).is_err());
+        assert!(Secrets::from_hex(&format!(" {} ", "ab".repeat(32))).is_ok());
     }
 
     #[test]

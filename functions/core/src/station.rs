@@ -55,7 +55,9 @@ impl fmt::Display for StationId {
 
 fn is_slug(raw: &str, max: usize) -> bool {
     (2..=max).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !raw.starts_with('-')
         && !raw.ends_with('-')
 }
@@ -213,8 +215,13 @@ impl Station {
         if raw.name.zh.trim().is_empty() || raw.name.en.trim().is_empty() {
             return Err(invalid("name needs both zh and en".into()));
         }
-        if raw.hotline.trim().is_empty() || !raw.hotline.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            return Err(invalid(format!("hotline `{}` must be digits and dashes", raw.hotline)));
+        if raw.hotline.trim().is_empty()
+            || !raw.hotline.chars().all(|c| c.is_ascii_digit() || c == '-')
+        {
+            return Err(invalid(format!(
+                "hotline `{}` must be digits and dashes",
+                raw.hotline
+            )));
         }
         if raw.sms_signature.trim().is_empty() || raw.sms_signature.chars().count() > 12 {
             return Err(invalid("sms_signature must be 1–12 characters".into()));
@@ -226,7 +233,9 @@ impl Station {
             return Err(invalid("retention_days must be at least 30".into()));
         }
         if raw.districts.is_empty() || raw.trades.is_empty() {
-            return Err(invalid("at least one district and one trade are required".into()));
+            return Err(invalid(
+                "at least one district and one trade are required".into(),
+            ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for slug in raw.districts.iter().map(|d| &d.slug) {
@@ -255,8 +264,13 @@ impl Station {
             if !trades.insert(trade.slug.clone()) {
                 return Err(invalid(format!("trade `{}` appears twice", trade.slug)));
             }
-            if trade.wage_floor_yuan == 0 || Money::from_yuan(u64::from(trade.wage_floor_yuan)) > Money::MAX_DAILY_WAGE {
-                return Err(invalid(format!("trade `{}` needs a wage floor between 1 and 5000 yuan", trade.slug)));
+            if trade.wage_floor_yuan == 0
+                || Money::from_yuan(u64::from(trade.wage_floor_yuan)) > Money::MAX_DAILY_WAGE
+            {
+                return Err(invalid(format!(
+                    "trade `{}` needs a wage floor between 1 and 5000 yuan",
+                    trade.slug
+                )));
             }
         }
         Ok(Station {
@@ -300,7 +314,11 @@ pub struct Stations {
 impl Stations {
     /// The stations compiled into the binary (`stations/*.toml` at build time).
     pub fn embedded() -> Result<Stations, ConfigError> {
-        Self::from_sources(EMBEDDED_STATIONS.iter().map(|(name, text)| (name.to_string(), text.to_string())))
+        Self::from_sources(
+            EMBEDDED_STATIONS
+                .iter()
+                .map(|(name, text)| (name.to_string(), text.to_string())),
+        )
     }
 
     /// The stations in the `*.toml` files of `dir`.
@@ -324,7 +342,9 @@ impl Stations {
         Self::from_sources(sources)
     }
 
-    fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Stations, ConfigError> {
+    fn from_sources(
+        sources: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Stations, ConfigError> {
         let mut by_id = BTreeMap::new();
         for (file, text) in sources {
             let station = Station::from_toml(&file, &text)?;
@@ -351,7 +371,11 @@ impl Stations {
     pub fn get(&self, id: Option<&str>) -> Option<&Arc<Station>> {
         match id {
             None => self.by_id.get(&self.default),
-            Some(id) => self.by_id.iter().find(|(k, _)| k.as_str() == id).map(|(_, v)| v),
+            Some(id) => self
+                .by_id
+                .iter()
+                .find(|(k, _)| k.as_str() == id)
+                .map(|(_, v)| v),
         }
     }
 
@@ -381,7 +405,15 @@ mod tests {
         for slug in ["temp", "cleaning", "moving", "housekeeping", "community"] {
             assert!(xining.trade(slug).is_some(), "{slug}");
         }
-        for slug in ["chengzhong", "chengdong", "chengxi", "chengbei", "huangzhong", "datong", "huangyuan"] {
+        for slug in [
+            "chengzhong",
+            "chengdong",
+            "chengxi",
+            "chengbei",
+            "huangzhong",
+            "datong",
+            "huangyuan",
+        ] {
             assert!(xining.district(slug).is_some(), "{slug}");
         }
         assert_eq!(xining.time_zone, chrono_tz::Asia::Shanghai);
@@ -420,14 +452,17 @@ retention_days = 365
         assert!(Station::from_toml("ok", &minimal(&format!("{district}{trade}"))).is_ok());
         assert!(Station::from_toml("no trades", &minimal(district)).is_err());
         let bad_neighbour = district.replace("name =", "neighbours = [\"nowhere\"]\nname =");
-        assert!(Station::from_toml("neighbour", &minimal(&format!("{bad_neighbour}{trade}"))).is_err());
+        assert!(
+            Station::from_toml("neighbour", &minimal(&format!("{bad_neighbour}{trade}"))).is_err()
+        );
         let zero_floor = trade.replace("150", "0");
         assert!(Station::from_toml("floor", &minimal(&format!("{district}{zero_floor}"))).is_err());
         let bad_slug = trade.replace("cleaning", "Cleaning!");
         assert!(Station::from_toml("slug", &minimal(&format!("{district}{bad_slug}"))).is_err());
         let unknown_field = format!("{district}{trade}colour = \"red\"\n");
         assert!(Station::from_toml("unknown", &minimal(&unknown_field)).is_err());
-        let bad_tz = minimal(&format!("{district}{trade}")).replace("Asia/Shanghai", "Mars/Olympus");
+        let bad_tz =
+            minimal(&format!("{district}{trade}")).replace("Asia/Shanghai", "Mars/Olympus");
         assert!(Station::from_toml("tz", &bad_tz).is_err());
     }
 }

@@ -120,7 +120,12 @@ impl Item {
     }
 
     /// Sets the entry in `index`.
-    pub fn with_index(mut self, index: Index, pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    pub fn with_index(
+        mut self,
+        index: Index,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> Item {
         self.indexes[index.slot()] = Some(IndexKey {
             pk: pk.into(),
             sk: sk.into(),
@@ -144,17 +149,27 @@ impl Item {
         if self.key.pk.is_empty() || self.key.sk.is_empty() {
             return Err(StoreError::Invalid("empty key".into()));
         }
-        if let Some(name) = self.body.keys().find(|k| RESERVED_ATTRIBUTES.contains(&k.as_str())) {
-            return Err(StoreError::Invalid(format!("body uses reserved attribute `{name}`")));
+        if let Some(name) = self
+            .body
+            .keys()
+            .find(|k| RESERVED_ATTRIBUTES.contains(&k.as_str()))
+        {
+            return Err(StoreError::Invalid(format!(
+                "body uses reserved attribute `{name}`"
+            )));
         }
         for entry in self.indexes.iter().flatten() {
             if entry.pk.is_empty() || entry.sk.is_empty() {
                 return Err(StoreError::Invalid("empty index key".into()));
             }
         }
-        let size = serde_json::to_vec(&self.body).map(|b| b.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(&self.body)
+            .map(|b| b.len())
+            .unwrap_or(usize::MAX);
         if size > MAX_ITEM_BYTES {
-            return Err(StoreError::Invalid(format!("item of {size} bytes is too large")));
+            return Err(StoreError::Invalid(format!(
+                "item of {size} bytes is too large"
+            )));
         }
         Ok(())
     }
@@ -216,12 +231,18 @@ impl Write {
 
     /// A put with no condition (for items whose last write simply wins).
     pub fn put(item: Item) -> Write {
-        Write::Put { item, condition: None }
+        Write::Put {
+            item,
+            condition: None,
+        }
     }
 
     /// An unconditional delete.
     pub fn delete(key: Key) -> Write {
-        Write::Delete { key, condition: None }
+        Write::Delete {
+            key,
+            condition: None,
+        }
     }
 
     /// The key this write touches.
@@ -245,7 +266,10 @@ impl Write {
 /// well formed.
 pub fn check_batch(writes: &[Write]) -> Result<(), StoreError> {
     if writes.is_empty() || writes.len() > MAX_WRITES {
-        return Err(StoreError::Invalid(format!("a batch holds 1 to {MAX_WRITES} writes, not {}", writes.len())));
+        return Err(StoreError::Invalid(format!(
+            "a batch holds 1 to {MAX_WRITES} writes, not {}",
+            writes.len()
+        )));
     }
     let mut keys = std::collections::HashSet::new();
     for write in writes {
@@ -460,7 +484,9 @@ pub async fn query_all(store: &dyn ItemStore, mut query: Query) -> Result<Vec<It
 pub fn to_body<T: Serialize>(record: &T) -> Result<Map<String, Value>, StoreError> {
     match serde_json::to_value(record) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(StoreError::Invalid("a record must serialise to an object".into())),
+        Ok(_) => Err(StoreError::Invalid(
+            "a record must serialise to an object".into(),
+        )),
         Err(e) => Err(StoreError::Invalid(e.to_string())),
     }
 }

@@ -121,11 +121,15 @@ mod tests {
     #[test]
     fn refuses_control_and_bidi_characters() {
         assert_eq!(
-            JobTitle::parse("title", "保洁\u{0007}工作").unwrap_err().key,
+            JobTitle::parse("title", "保洁\u{0007}工作")
+                .unwrap_err()
+                .key,
             "error.control_chars"
         );
         assert_eq!(
-            JobTitle::parse("title", "保洁\u{202E}工作").unwrap_err().key,
+            JobTitle::parse("title", "保洁\u{202E}工作")
+                .unwrap_err()
+                .key,
             "error.control_chars"
         );
         assert_eq!(
@@ -136,13 +140,17 @@ mod tests {
 
     #[test]
     fn multiline_text_keeps_normalised_line_breaks() {
-        let text = Description::parse("description", "第一行，打扫楼道\r\n第二行，清理垃圾").unwrap();
+        let text =
+            Description::parse("description", "第一行，打扫楼道\r\n第二行，清理垃圾").unwrap();
         assert_eq!(text.as_str(), "第一行，打扫楼道\n第二行，清理垃圾");
     }
 
     #[test]
     fn empty_required_text_is_required_not_too_short() {
-        assert_eq!(PersonName::parse("name", "   ").unwrap_err().key, "error.required");
+        assert_eq!(
+            PersonName::parse("name", "   ").unwrap_err().key,
+            "error.required"
+        );
         assert!(Requirements::parse("requirements", "").is_ok());
     }
 }

@@ -109,7 +109,11 @@ pub struct WorkerDraft {
 
 impl WorkerDraft {
     /// Parses and checks a sign-up for `station`; consent must be given.
-    pub fn parse(station: &Station, input: &RawInput, today: NaiveDate) -> Result<WorkerDraft, Invalid> {
+    pub fn parse(
+        station: &Station,
+        input: &RawInput,
+        today: NaiveDate,
+    ) -> Result<WorkerDraft, Invalid> {
         let mut p = Problems::new();
         let name = p.take(PersonName::parse("name", input.text("name")));
         let phone = p.take(MobileNumber::parse("phone", input.text("phone")));
@@ -133,7 +137,8 @@ impl WorkerDraft {
                 if day < today {
                     Err(FieldError::new("available_from", "error.date_past"))
                 } else if (day - today).num_days() > MAX_LEAD_DAYS {
-                    Err(FieldError::new("available_from", "error.date_too_far").with("days", MAX_LEAD_DAYS))
+                    Err(FieldError::new("available_from", "error.date_too_far")
+                        .with("days", MAX_LEAD_DAYS))
                 } else {
                     Ok(day)
                 }
@@ -141,7 +146,9 @@ impl WorkerDraft {
         };
         let expected_daily_wage = match input.text("expected_daily_wage_yuan").trim() {
             "" => Some(None),
-            raw => p.take(Money::parse_daily_wage("expected_daily_wage_yuan", raw)).map(Some),
+            raw => p
+                .take(Money::parse_daily_wage("expected_daily_wage_yuan", raw))
+                .map(Some),
         };
         let email = match input.text("email").trim() {
             "" => Some(None),
@@ -160,8 +167,25 @@ impl WorkerDraft {
         }
         let auto_matching = input.flag("auto_matching").unwrap_or(true);
         p.finish()?;
-        let (Some(name), Some(phone), Some(trades), Some(districts), Some(available_from), Some(expected_daily_wage), Some(email), Some(channel)) =
-            (name, phone, trades, districts, available_from, expected_daily_wage, email, channel)
+        let (
+            Some(name),
+            Some(phone),
+            Some(trades),
+            Some(districts),
+            Some(available_from),
+            Some(expected_daily_wage),
+            Some(email),
+            Some(channel),
+        ) = (
+            name,
+            phone,
+            trades,
+            districts,
+            available_from,
+            expected_daily_wage,
+            email,
+            channel,
+        )
         else {
             return Err(Invalid::one(FieldError::new("_form", "error.invalid")));
         };
@@ -337,7 +361,10 @@ mod tests {
         )
         .unwrap_err();
         assert!(invalid.for_field("consent").is_some());
-        assert_eq!(invalid.for_field("email").unwrap().key, "error.email_required_for_channel");
+        assert_eq!(
+            invalid.for_field("email").unwrap().key,
+            "error.email_required_for_channel"
+        );
     }
 
     #[test]
@@ -355,7 +382,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(invalid.for_field("trades").unwrap().key, "error.too_many");
-        assert_eq!(invalid.for_field("districts").unwrap().key, "error.unknown_district");
+        assert_eq!(
+            invalid.for_field("districts").unwrap().key,
+            "error.unknown_district"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use lingong_core::{
     job::{Job, Source},
     problem::{FieldError, Invalid},
     secrets::ManageToken,
+    station::Station,
     store::Cursor,
 };
 use lingong_site::FormState;
@@ -54,7 +55,10 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     match result {
         Ok(saved) => {
             let job = &saved.record;
-            let manage_url = state.manage_url("jobs", &station, &job.id, saved.token.as_str());
+            let manage_url = state.absolute(
+                &headers,
+                &state.manage_path("jobs", &station, &job.id, saved.token.as_str()),
+            );
             let mut response = match flavor {
                 Flavor::Json => (
                     StatusCode::CREATED,
@@ -69,11 +73,20 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
                 ),
             };
             if saved.replayed {
-                response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                response
+                    .headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
             }
             response
         }
-        Err(error) => submit_failure(&state, &station, submitted, error, "pages/post_job.html", "post/"),
+        Err(error) => submit_failure(
+            &state,
+            &station,
+            submitted,
+            error,
+            "pages/post_job.html",
+            "post/",
+        ),
     }
 }
 
@@ -103,20 +116,32 @@ pub async fn list(
         return Failure::NotFound { flavor, lang }.respond(&state, &default);
     };
     let mut problems = Vec::new();
-    let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
     let trade = nonempty(&query.trade);
     let district = nonempty(&query.district);
     if trade.as_deref().is_some_and(|t| station.trade(t).is_none()) {
         problems.push(FieldError::new("trade", "error.unknown_trade"));
     }
-    if district.as_deref().is_some_and(|d| station.district(d).is_none()) {
+    if district
+        .as_deref()
+        .is_some_and(|d| station.district(d).is_none())
+    {
         problems.push(FieldError::new("district", "error.unknown_district"));
     }
     let limit = match nonempty(&query.limit).map(|l| l.parse::<u32>()) {
         None => 50,
         Some(Ok(l)) if (1..=100).contains(&l) => l,
         Some(_) => {
-            problems.push(FieldError::new("limit", "error.headcount").with("min", 1u32).with("max", 100u32));
+            problems.push(
+                FieldError::new("limit", "error.headcount")
+                    .with("min", 1u32)
+                    .with("max", 100u32),
+            );
             50
         }
     };
@@ -139,13 +164,20 @@ pub async fn list(
         .respond(&state, &station);
     }
     let filter = JobFilter { trade, district };
-    match state.app.published_jobs(&station, &filter, limit, cursor).await {
+    match state
+        .app
+        .published_jobs(&station, &filter, limit, cursor)
+        .await
+    {
         Ok((jobs, next)) => {
             let jobs: Vec<_> = jobs.iter().map(Job::public).collect();
-            let mut response = Json(json!({ "jobs": jobs, "next": next.as_ref().map(Cursor::as_str) })).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
+            let mut response =
+                Json(json!({ "jobs": jobs, "next": next.as_ref().map(Cursor::as_str) }))
+                    .into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=30"),
+            );
             response
         }
         Err(e) => internal(&e, flavor, lang).respond(&state, &station),
@@ -176,18 +208,23 @@ fn job_form_values(job: &Job) -> BTreeMap<String, Vec<String>> {
         ("contact_phone", job.contact_phone.as_str().to_owned()),
         (
             "contact_email",
-            job.contact_email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            job.contact_email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
         ),
         ("description", job.description.to_string()),
         ("requirements", job.requirements.to_string()),
     ];
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), vec![v])).collect()
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), vec![v]))
+        .collect()
 }
 
 fn manage_page_response(
     state: &AppState,
-    station: &lingong_core::station::Station,
-    lang: lingong_core::Lang,
+    (station, lang): (&Station, lingong_core::Lang),
     status: StatusCode,
     job: &Job,
     form: FormState,
@@ -232,22 +269,29 @@ pub async fn manage_page(
     Query(query): Query<ManageQuery>,
 ) -> Response {
     let lang = header_lang(&headers);
-    let flavor = if wants_json(&headers) { Flavor::Json } else { Flavor::Html };
+    let flavor = if wants_json(&headers) {
+        Flavor::Json
+    } else {
+        Flavor::Html
+    };
     let default = state.app.stations.default_station().clone();
     let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
         return Failure::NotFound { flavor, lang }.respond(&state, &default);
     };
     let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
-    match state.app.job_for_manage(Some(station.id.as_str()), &id, &token).await {
+    match state
+        .app
+        .job_for_manage(Some(station.id.as_str()), &id, &token)
+        .await
+    {
         Ok(job) => match flavor {
             Flavor::Json => Json(json!({ "job": job_json(&job) })).into_response(),
             Flavor::Html => {
                 let form = FormState::empty().with_values(job_form_values(&job));
-                let action_url = state.manage_url("jobs", &station, &job.id, token.as_str());
+                let action_url = state.manage_path("jobs", &station, &job.id, token.as_str());
                 manage_page_response(
                     &state,
-                    &station,
-                    lang,
+                    (&station, lang),
                     StatusCode::OK,
                     &job,
                     form,
@@ -301,7 +345,12 @@ pub async fn manage_action(
     let station_id = Some(station.id.as_str());
     let result = match action.as_str() {
         "close" => state.app.close_job(station_id, &id, &token).await,
-        "edit" => state.app.edit_job(station_id, &id, &token, &submitted.input).await,
+        "edit" => {
+            state
+                .app
+                .edit_job(station_id, &id, &token, &submitted.input)
+                .await
+        }
         _ => {
             return Failure::Invalid {
                 flavor,
@@ -315,19 +364,20 @@ pub async fn manage_action(
         (Ok(job), Flavor::Json) => Json(json!({ "job": job_json(&job) })).into_response(),
         (Ok(job), Flavor::Html) => {
             let done = if action == "close" { "closed" } else { "saved" };
-            let url = format!("{}&done={done}", state.manage_url("jobs", &station, &job.id, token.as_str()));
-            let path = url.strip_prefix(state.public_base_url.trim_end_matches('/')).unwrap_or(&url).to_owned();
+            let path = format!(
+                "{}&done={done}",
+                state.manage_path("jobs", &station, &job.id, token.as_str())
+            );
             Redirect::to(&path).into_response()
         }
         (Err(ManageError::Invalid(invalid)), Flavor::Html) => {
             match state.app.job_for_manage(station_id, &id, &token).await {
                 Ok(job) => {
                     let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
-                    let action_url = state.manage_url("jobs", &station, &job.id, token.as_str());
+                    let action_url = state.manage_path("jobs", &station, &job.id, token.as_str());
                     manage_page_response(
                         &state,
-                        &station,
-                        lang,
+                        (&station, lang),
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &job,
                         form,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    http::{HeaderName, HeaderValue, header},
+    http::{HeaderMap, HeaderName, HeaderValue, header},
     middleware,
     response::Response,
     routing::get,
@@ -31,23 +31,46 @@ pub struct AppState {
     pub app: App,
     /// The page renderer.
     pub site: Renderer,
-    /// The public origin links are built on, e.g. `https://lingong.example.cn`, without a
-    /// trailing slash.
-    pub public_base_url: String,
+    /// The public origin absolute links are built on, e.g. `https://lingong.example.cn`.
+    /// `None` takes it from the request (`X-Forwarded-Host`/`Host`), as behind an API
+    /// gateway whose address the deployment cannot know in advance.
+    pub public_base_url: Option<String>,
 }
 
 impl AppState {
-    /// The link that manages `kind` record `id` (`jobs` or `workers`).
-    pub fn manage_url(&self, kind: &str, station: &Station, id: &str, token: &str) -> String {
+    /// The path of the link that manages `kind` record `id` (`jobs` or `workers`).
+    pub fn manage_path(&self, kind: &str, station: &Station, id: &str, token: &str) -> String {
         let station_param = if station.id == self.app.stations.default_station().id {
             String::new()
         } else {
             format!("&station={}", station.id)
         };
-        format!(
-            "{}/api/{kind}/{id}/manage?token={token}{station_param}",
-            self.public_base_url.trim_end_matches('/')
-        )
+        format!("/api/{kind}/{id}/manage?token={token}{station_param}")
+    }
+
+    /// `path` as an absolute URL for a person to keep.
+    pub fn absolute(&self, headers: &HeaderMap, path: &str) -> String {
+        let origin = match &self.public_base_url {
+            Some(base) => base.trim_end_matches('/').to_owned(),
+            None => {
+                let host = headers
+                    .get("x-forwarded-host")
+                    .or_else(|| headers.get(header::HOST))
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|h| {
+                        h.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+                    })
+                    .unwrap_or("localhost");
+                let scheme = headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|p| *p == "http")
+                    .unwrap_or("https");
+                format!("{scheme}://{host}")
+            }
+        };
+        format!("{origin}{path}")
     }
 }
 
@@ -56,9 +79,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/health", get(|| async { "ok" }))
         .route("/api/jobs", get(jobs::list).post(jobs::post))
-        .route("/api/jobs/{id}/manage", get(jobs::manage_page).post(jobs::manage_action))
+        .route(
+            "/api/jobs/{id}/manage",
+            get(jobs::manage_page).post(jobs::manage_action),
+        )
         .route("/api/workers", axum::routing::post(workers::sign_up))
-        .route("/api/workers/{id}/manage", get(workers::manage_page).post(workers::manage_action))
+        .route(
+            "/api/workers/{id}/manage",
+            get(workers::manage_page).post(workers::manage_action),
+        )
         .fallback(reply::not_found)
         .layer(middleware::map_response(security_headers))
         .with_state(state)
@@ -69,7 +98,9 @@ pub fn router(state: Arc<AppState>) -> Router {
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
-        headers.entry(name).or_insert(HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     };
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::REFERRER_POLICY, "no-referrer");
@@ -81,4 +112,90 @@ async fn security_headers(mut response: Response) -> Response {
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(base: Option<&str>) -> AppState {
+        AppState {
+            app: App {
+                store: std::sync::Arc::new(NoStore),
+                stations: Arc::new(lingong_core::station::Stations::embedded().unwrap()),
+                clock: Arc::new(lingong_core::SystemClock),
+                secrets: lingong_core::secrets::Secrets::from_bytes(&[1; 32]).unwrap(),
+            },
+            site: Renderer::new().unwrap(),
+            public_base_url: base.map(str::to_owned),
+        }
+    }
+
+    struct NoStore;
+
+    #[async_trait::async_trait]
+    impl lingong_core::ItemStore for NoStore {
+        async fn get(
+            &self,
+            _: &lingong_core::store::Key,
+        ) -> Result<Option<lingong_core::store::Item>, lingong_core::store::StoreError> {
+            Ok(None)
+        }
+        async fn get_many(
+            &self,
+            _: &[lingong_core::store::Key],
+        ) -> Result<Vec<lingong_core::store::Item>, lingong_core::store::StoreError> {
+            Ok(Vec::new())
+        }
+        async fn write(
+            &self,
+            _: Vec<lingong_core::store::Write>,
+        ) -> Result<(), lingong_core::store::StoreError> {
+            Ok(())
+        }
+        async fn query(
+            &self,
+            _: &lingong_core::store::Query,
+        ) -> Result<lingong_core::store::Page, lingong_core::store::StoreError> {
+            Ok(lingong_core::store::Page {
+                items: Vec::new(),
+                next: None,
+            })
+        }
+    }
+
+    #[test]
+    fn absolute_links_use_the_configured_origin_or_the_request() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::HOST,
+            HeaderValue::from_static("abc.execute-api.example.com"),
+        );
+        assert_eq!(
+            state(Some("https://lingong.example.cn/")).absolute(&headers, "/api/x"),
+            "https://lingong.example.cn/api/x"
+        );
+        assert_eq!(
+            state(None).absolute(&headers, "/api/x"),
+            "https://abc.execute-api.example.com/api/x"
+        );
+        headers.insert(
+            "x-forwarded-host",
+            HeaderValue::from_static("board.example.cn"),
+        );
+        assert_eq!(
+            state(None).absolute(&headers, "/api/x"),
+            "https://board.example.cn/api/x"
+        );
+        // A host header with anything but host characters is not trusted.
+        headers.insert(
+            "x-forwarded-host",
+            HeaderValue::from_static("evil.example/<script>"),
+        );
+        headers.remove(header::HOST);
+        assert_eq!(
+            state(None).absolute(&headers, "/api/x"),
+            "https://localhost/api/x"
+        );
+    }
 }

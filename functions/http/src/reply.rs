@@ -71,20 +71,58 @@ impl Failure {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 *flavor,
                 *lang,
-                vec![FieldError::new("_body", "error.payload_too_large").with("max_kb", request::MAX_BODY_BYTES / 1024)],
+                vec![
+                    FieldError::new("_body", "error.payload_too_large")
+                        .with("max_kb", request::MAX_BODY_BYTES / 1024),
+                ],
             ),
-            Malformed { flavor, lang } => (StatusCode::BAD_REQUEST, *flavor, *lang, one("_body", "error.malformed")),
-            Invalid { flavor, lang, invalid, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *flavor, *lang, invalid.0.clone()),
+            Malformed { flavor, lang } => (
+                StatusCode::BAD_REQUEST,
+                *flavor,
+                *lang,
+                one("_body", "error.malformed"),
+            ),
+            Invalid {
+                flavor,
+                lang,
+                invalid,
+                ..
+            } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                *flavor,
+                *lang,
+                invalid.0.clone(),
+            ),
             KeyReused { flavor, lang } => (
                 StatusCode::CONFLICT,
                 *flavor,
                 *lang,
                 one("idempotency_key", "error.idempotency_reused"),
             ),
-            NotFound { flavor, lang } => (StatusCode::NOT_FOUND, *flavor, *lang, one("_request", "error.not_found")),
-            Locked { flavor, lang } => (StatusCode::CONFLICT, *flavor, *lang, one("_status", "error.locked")),
-            Busy { flavor, lang } => (StatusCode::SERVICE_UNAVAILABLE, *flavor, *lang, one("_request", "error.busy")),
-            Internal { flavor, lang } => (StatusCode::INTERNAL_SERVER_ERROR, *flavor, *lang, one("_request", "error.internal")),
+            NotFound { flavor, lang } => (
+                StatusCode::NOT_FOUND,
+                *flavor,
+                *lang,
+                one("_request", "error.not_found"),
+            ),
+            Locked { flavor, lang } => (
+                StatusCode::CONFLICT,
+                *flavor,
+                *lang,
+                one("_status", "error.locked"),
+            ),
+            Busy { flavor, lang } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                *flavor,
+                *lang,
+                one("_request", "error.busy"),
+            ),
+            Internal { flavor, lang } => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                *flavor,
+                *lang,
+                one("_request", "error.internal"),
+            ),
         }
     }
 
@@ -102,7 +140,11 @@ impl Failure {
                 } else {
                     t(lang, "page.error_title")
                 };
-                let message = errors.iter().map(|e| e.message(lang)).collect::<Vec<_>>().join(" ");
+                let message = errors
+                    .iter()
+                    .map(|e| e.message(lang))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 page(
                     state,
                     status,
@@ -120,7 +162,12 @@ pub fn context_of(station: &Station, lang: Lang, path: &str) -> minijinja::Value
 }
 
 /// Renders `template` as the response body; a rendering failure is a logged 500.
-pub fn page(state: &AppState, status: StatusCode, template: &str, context: minijinja::Value) -> Response {
+pub fn page(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    context: minijinja::Value,
+) -> Response {
     match state.site.render(template, context) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -131,7 +178,10 @@ pub fn page(state: &AppState, status: StatusCode, template: &str, context: minij
 }
 
 /// 404 for anything under `/api` that is not a route.
-pub async fn not_found(state: axum::extract::State<std::sync::Arc<AppState>>, headers: HeaderMap) -> Response {
+pub async fn not_found(
+    state: axum::extract::State<std::sync::Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
     let lang = request::header_lang(&headers);
     let flavor = if headers
         .get(header::ACCEPT)
@@ -192,8 +242,14 @@ pub fn submit_failure(
                 context! { form => Serde(form), ..context_of(station, lang, path) },
             )
         }
-        (SubmitError::KeyReused, Flavor::Json) => Failure::KeyReused { flavor, lang }.respond(state, station),
-        (SubmitError::UnknownStation, _) => Failure::NotFound { flavor, lang }.respond(state, station),
-        (e @ (SubmitError::Store(_) | SubmitError::Secret(_)), _) => internal(&e, flavor, lang).respond(state, station),
+        (SubmitError::KeyReused, Flavor::Json) => {
+            Failure::KeyReused { flavor, lang }.respond(state, station)
+        }
+        (SubmitError::UnknownStation, _) => {
+            Failure::NotFound { flavor, lang }.respond(state, station)
+        }
+        (e @ (SubmitError::Store(_) | SubmitError::Secret(_)), _) => {
+            internal(&e, flavor, lang).respond(state, station)
+        }
     }
 }

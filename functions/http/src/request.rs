@@ -49,7 +49,13 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 /// Reads and checks the body of a POST.
@@ -99,28 +105,42 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Submitted, Failure>
         }
     };
     let lang = input.one("_lang").and_then(Lang::parse).unwrap_or(lang);
-    Ok(Submitted { input, flavor, lang })
+    Ok(Submitted {
+        input,
+        flavor,
+        lang,
+    })
 }
 
 impl Submitted {
     /// The idempotency key: the `Idempotency-Key` header, else a form's hidden nonce,
     /// else (plain forms only) one derived from the form's content, so a double click
     /// or a browser resend has one effect.
-    pub fn idempotency_key(&self, headers: &HeaderMap, action: &str) -> Result<Option<IdempotencyKey>, Failure> {
+    pub fn idempotency_key(
+        &self,
+        headers: &HeaderMap,
+        action: &str,
+    ) -> Result<Option<IdempotencyKey>, Failure> {
         let invalid = |error: FieldError| Failure::Invalid {
             flavor: self.flavor,
             lang: self.lang,
             invalid: Invalid::one(error),
         };
         if let Some(value) = headers.get("idempotency-key") {
-            let text = value
-                .to_str()
-                .map_err(|_| invalid(FieldError::new("idempotency_key", "error.idempotency_key")))?;
-            return IdempotencyKey::parse("idempotency_key", text).map(Some).map_err(invalid);
+            let text = value.to_str().map_err(|_| {
+                invalid(FieldError::new("idempotency_key", "error.idempotency_key"))
+            })?;
+            return IdempotencyKey::parse("idempotency_key", text)
+                .map(Some)
+                .map_err(invalid);
         }
         match self.input.one("_nonce").map(str::trim) {
-            Some(nonce) if !nonce.is_empty() => IdempotencyKey::parse("_nonce", nonce).map(Some).map_err(invalid),
-            _ if self.flavor == Flavor::Html => Ok(Some(IdempotencyKey::from_fingerprint(&self.input.fingerprint(action)))),
+            Some(nonce) if !nonce.is_empty() => IdempotencyKey::parse("_nonce", nonce)
+                .map(Some)
+                .map_err(invalid),
+            _ if self.flavor == Flavor::Html => Ok(Some(IdempotencyKey::from_fingerprint(
+                &self.input.fingerprint(action),
+            ))),
             _ => Ok(None),
         }
     }

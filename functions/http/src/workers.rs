@@ -29,7 +29,11 @@ use crate::{
 };
 
 /// `POST /api/workers`: a worker signs up (or updates their sign-up).
-pub async fn sign_up(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn sign_up(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let default = state.app.stations.default_station().clone();
     let submitted = match request::read(&headers, body).await {
         Ok(s) => s,
@@ -55,13 +59,22 @@ pub async fn sign_up(State(state): State<Arc<AppState>>, headers: HeaderMap, bod
     match result {
         Ok(saved) => {
             let worker = &saved.record;
-            let manage_url = state.manage_url("workers", &station, &worker.id, saved.token.as_str());
+            let manage_url = state.absolute(
+                &headers,
+                &state.manage_path("workers", &station, &worker.id, saved.token.as_str()),
+            );
             let updated = saved.outcome == Outcome::Updated;
-            let status = if updated { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if updated {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             let mut response = match flavor {
-                Flavor::Json => {
-                    (status, Json(json!({ "id": worker.id, "manage_url": manage_url, "updated": updated }))).into_response()
-                }
+                Flavor::Json => (
+                    status,
+                    Json(json!({ "id": worker.id, "manage_url": manage_url, "updated": updated })),
+                )
+                    .into_response(),
                 Flavor::Html => page(
                     &state,
                     status,
@@ -70,11 +83,20 @@ pub async fn sign_up(State(state): State<Arc<AppState>>, headers: HeaderMap, bod
                 ),
             };
             if saved.replayed {
-                response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                response
+                    .headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
             }
             response
         }
-        Err(error) => submit_failure(&state, &station, submitted, error, "pages/sign_up.html", "signup/"),
+        Err(error) => submit_failure(
+            &state,
+            &station,
+            submitted,
+            error,
+            "pages/sign_up.html",
+            "signup/",
+        ),
     }
 }
 
@@ -96,9 +118,19 @@ fn worker_form_values(worker: &Worker) -> BTreeMap<String, Vec<String>> {
     one("available_from", worker.available_from.to_string());
     one(
         "expected_daily_wage_yuan",
-        worker.expected_daily_wage.map(|m| m.to_string()).unwrap_or_default(),
+        worker
+            .expected_daily_wage
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
     );
-    one("email", worker.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default());
+    one(
+        "email",
+        worker
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     one("channel", worker.channel.as_str().to_owned());
     one("auto_matching", worker.auto_matching.to_string());
     one("consent", "true".to_owned());
@@ -128,11 +160,9 @@ fn worker_json(worker: &Worker) -> serde_json::Value {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn manage_page_response(
     state: &AppState,
-    station: &Station,
-    lang: lingong_core::Lang,
+    (station, lang): (&Station, lingong_core::Lang),
     status: StatusCode,
     worker: &Worker,
     form: FormState,
@@ -176,22 +206,29 @@ pub async fn manage_page(
     Query(query): Query<ManageQuery>,
 ) -> Response {
     let lang = header_lang(&headers);
-    let flavor = if wants_json(&headers) { Flavor::Json } else { Flavor::Html };
+    let flavor = if wants_json(&headers) {
+        Flavor::Json
+    } else {
+        Flavor::Html
+    };
     let default = state.app.stations.default_station().clone();
     let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
         return Failure::NotFound { flavor, lang }.respond(&state, &default);
     };
     let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
-    match state.app.worker_for_manage(Some(station.id.as_str()), &id, &token).await {
+    match state
+        .app
+        .worker_for_manage(Some(station.id.as_str()), &id, &token)
+        .await
+    {
         Ok(worker) => match flavor {
             Flavor::Json => Json(json!({ "worker": worker_json(&worker) })).into_response(),
             Flavor::Html => {
                 let form = FormState::empty().with_values(worker_form_values(&worker));
-                let action_url = state.manage_url("workers", &station, &worker.id, token.as_str());
+                let action_url = state.manage_path("workers", &station, &worker.id, token.as_str());
                 manage_page_response(
                     &state,
-                    &station,
-                    lang,
+                    (&station, lang),
                     StatusCode::OK,
                     &worker,
                     form,
@@ -232,7 +269,12 @@ pub async fn manage_action(
     let station_id = Some(station.id.as_str());
     let result = match action.as_str() {
         "withdraw" => state.app.withdraw_worker(station_id, &id, &token).await,
-        "edit" => state.app.edit_worker(station_id, &id, &token, &submitted.input).await,
+        "edit" => {
+            state
+                .app
+                .edit_worker(station_id, &id, &token, &submitted.input)
+                .await
+        }
         _ => {
             return Failure::Invalid {
                 flavor,
@@ -243,22 +285,30 @@ pub async fn manage_action(
         }
     };
     match (result, flavor) {
-        (Ok(worker), Flavor::Json) => Json(json!({ "worker": worker_json(&worker) })).into_response(),
+        (Ok(worker), Flavor::Json) => {
+            Json(json!({ "worker": worker_json(&worker) })).into_response()
+        }
         (Ok(worker), Flavor::Html) => {
-            let done = if action == "withdraw" { "withdrawn" } else { "saved" };
-            let url = format!("{}&done={done}", state.manage_url("workers", &station, &worker.id, token.as_str()));
-            let path = url.strip_prefix(state.public_base_url.trim_end_matches('/')).unwrap_or(&url).to_owned();
+            let done = if action == "withdraw" {
+                "withdrawn"
+            } else {
+                "saved"
+            };
+            let path = format!(
+                "{}&done={done}",
+                state.manage_path("workers", &station, &worker.id, token.as_str())
+            );
             Redirect::to(&path).into_response()
         }
         (Err(ManageError::Invalid(invalid)), Flavor::Html) => {
             match state.app.worker_for_manage(station_id, &id, &token).await {
                 Ok(worker) => {
                     let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
-                    let action_url = state.manage_url("workers", &station, &worker.id, token.as_str());
+                    let action_url =
+                        state.manage_path("workers", &station, &worker.id, token.as_str());
                     manage_page_response(
                         &state,
-                        &station,
-                        lang,
+                        (&station, lang),
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &worker,
                         form,

@@ -18,8 +18,8 @@ use aws_sdk_dynamodb::{
     types::{AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem},
 };
 use lingong_core::store::{
-    Condition, Cursor, Index, IndexKey, Item, ItemStore, Key, Page, Query, SortKeyRange, StoreError, Write,
-    check_batch,
+    Condition, Cursor, Index, IndexKey, Item, ItemStore, Key, Page, Query, SortKeyRange,
+    StoreError, Write, check_batch,
 };
 use serde_json::{Map, Value};
 
@@ -61,7 +61,11 @@ impl DynamoStore {
             .endpoint_url(endpoint)
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local", "local", None, None, "lingong-local",
+                "local",
+                "local",
+                None,
+                None,
+                "lingong-local",
             ))
             .build();
         Client::from_conf(config)
@@ -99,7 +103,9 @@ pub fn to_attributes(item: &Item) -> Result<HashMap<String, AttributeValue>, Sto
 }
 
 /// An item from its stored attributes.
-pub fn from_attributes(mut attributes: HashMap<String, AttributeValue>) -> Result<Item, StoreError> {
+pub fn from_attributes(
+    mut attributes: HashMap<String, AttributeValue>,
+) -> Result<Item, StoreError> {
     let mut take_s = |name: &str| match attributes.remove(name) {
         Some(AttributeValue::S(value)) => Some(value),
         _ => None,
@@ -128,13 +134,17 @@ pub fn from_attributes(mut attributes: HashMap<String, AttributeValue>) -> Resul
     let number = |value: Option<AttributeValue>| -> Result<Option<i64>, StoreError> {
         match value {
             None => Ok(None),
-            Some(AttributeValue::N(text)) => text.parse().map(Some).map_err(|_| corrupt(format!("bad number {text}"))),
+            Some(AttributeValue::N(text)) => text
+                .parse()
+                .map(Some)
+                .map_err(|_| corrupt(format!("bad number {text}"))),
             Some(other) => Err(corrupt(format!("expected a number, found {other:?}"))),
         }
     };
     let version = number(attributes.remove("version"))?.unwrap_or(1);
     let expires_at = number(attributes.remove("ttl"))?;
-    let body: Map<String, Value> = serde_dynamo::from_item(attributes).map_err(|e| corrupt(e.to_string()))?;
+    let body: Map<String, Value> =
+        serde_dynamo::from_item(attributes).map_err(|e| corrupt(e.to_string()))?;
     let version = u64::try_from(version).map_err(|_| corrupt("negative version".into()))?;
     Ok(Item {
         key: Key { pk, sk },
@@ -152,7 +162,11 @@ fn key_attributes(key: &Key) -> HashMap<String, AttributeValue> {
 /// The condition expression, names and values for `condition`.
 fn condition_expression(
     condition: Condition,
-) -> (String, HashMap<String, String>, Option<HashMap<String, AttributeValue>>) {
+) -> (
+    String,
+    HashMap<String, String>,
+    Option<HashMap<String, AttributeValue>>,
+) {
     let names = HashMap::from([("#pk".to_owned(), "pk".to_owned())]);
     match condition {
         Condition::Absent => ("attribute_not_exists(#pk)".into(), names, None),
@@ -174,7 +188,9 @@ impl DynamoStore {
         let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Invalid(e.to_string());
         Ok(match write {
             Write::Put { item, condition } => {
-                let mut put = Put::builder().table_name(&self.table).set_item(Some(to_attributes(item)?));
+                let mut put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(to_attributes(item)?));
                 if let Some(condition) = condition {
                     let (expression, names, values) = condition_expression(*condition);
                     put = put
@@ -182,10 +198,14 @@ impl DynamoStore {
                         .set_expression_attribute_names(Some(names))
                         .set_expression_attribute_values(values);
                 }
-                TransactWriteItem::builder().put(put.build().map_err(built)?).build()
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(built)?)
+                    .build()
             }
             Write::Delete { key, condition } => {
-                let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key_attributes(key)));
+                let mut delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attributes(key)));
                 if let Some(condition) = condition {
                     let (expression, names, values) = condition_expression(*condition);
                     delete = delete
@@ -193,7 +213,9 @@ impl DynamoStore {
                         .set_expression_attribute_names(Some(names))
                         .set_expression_attribute_values(values);
                 }
-                TransactWriteItem::builder().delete(delete.build().map_err(built)?).build()
+                TransactWriteItem::builder()
+                    .delete(delete.build().map_err(built)?)
+                    .build()
             }
             Write::Check { key, condition } => {
                 let (expression, names, values) = condition_expression(*condition);
@@ -214,7 +236,11 @@ impl DynamoStore {
         let failed = StoreError::ConditionFailed { index: 0 };
         match write {
             Write::Put { item, condition } => {
-                let mut request = self.client.put_item().table_name(&self.table).set_item(Some(to_attributes(&item)?));
+                let mut request = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(to_attributes(&item)?));
                 if let Some(condition) = condition {
                     let (expression, names, values) = condition_expression(condition);
                     request = request
@@ -224,12 +250,20 @@ impl DynamoStore {
                 }
                 match request.send().await {
                     Ok(_) => Ok(()),
-                    Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Err(failed),
+                    Err(SdkError::ServiceError(e))
+                        if e.err().is_conditional_check_failed_exception() =>
+                    {
+                        Err(failed)
+                    }
                     Err(e) => Err(unavailable("PutItem", e)),
                 }
             }
             Write::Delete { key, condition } => {
-                let mut request = self.client.delete_item().table_name(&self.table).set_key(Some(key_attributes(&key)));
+                let mut request = self
+                    .client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attributes(&key)));
                 if let Some(condition) = condition {
                     let (expression, names, values) = condition_expression(condition);
                     request = request
@@ -239,7 +273,11 @@ impl DynamoStore {
                 }
                 match request.send().await {
                     Ok(_) => Ok(()),
-                    Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Err(failed),
+                    Err(SdkError::ServiceError(e))
+                        if e.err().is_conditional_check_failed_exception() =>
+                    {
+                        Err(failed)
+                    }
                     Err(e) => Err(unavailable("DeleteItem", e)),
                 }
             }
@@ -248,8 +286,17 @@ impl DynamoStore {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let items = writes.iter().map(|w| self.transact_item(w)).collect::<Result<Vec<_>, _>>()?;
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        let items = writes
+            .iter()
+            .map(|w| self.transact_item(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
                 let reasons: Vec<Option<String>> = match e.err() {
@@ -258,15 +305,25 @@ impl DynamoStore {
                     }
                     _ => Vec::new(),
                 };
-                if let Some(index) = reasons.iter().position(|code| code.as_deref() == Some("ConditionalCheckFailed")) {
+                if let Some(index) = reasons
+                    .iter()
+                    .position(|code| code.as_deref() == Some("ConditionalCheckFailed"))
+                {
                     Err(StoreError::ConditionFailed { index })
-                } else if reasons.iter().any(|code| code.as_deref() == Some("TransactionConflict")) {
+                } else if reasons
+                    .iter()
+                    .any(|code| code.as_deref() == Some("TransactionConflict"))
+                {
                     Err(StoreError::Contention)
                 } else {
-                    Err(StoreError::Unavailable(format!("transaction cancelled: {reasons:?}")))
+                    Err(StoreError::Unavailable(format!(
+                        "transaction cancelled: {reasons:?}"
+                    )))
                 }
             }
-            Err(SdkError::ServiceError(e)) if e.err().is_transaction_in_progress_exception() => Err(StoreError::Contention),
+            Err(SdkError::ServiceError(e)) if e.err().is_transaction_in_progress_exception() => {
+                Err(StoreError::Contention)
+            }
             Err(e) => Err(StoreError::Unavailable(format!(
                 "TransactWriteItems: {}",
                 e.code().unwrap_or("no error code")
@@ -293,7 +350,8 @@ impl ItemStore for DynamoStore {
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
-            let mut pending: Vec<HashMap<String, AttributeValue>> = chunk.iter().map(key_attributes).collect();
+            let mut pending: Vec<HashMap<String, AttributeValue>> =
+                chunk.iter().map(key_attributes).collect();
             let mut attempt = 0u32;
             while !pending.is_empty() {
                 let request = KeysAndAttributes::builder()
@@ -308,7 +366,12 @@ impl ItemStore for DynamoStore {
                     .send()
                     .await
                     .map_err(|e| unavailable("BatchGetItem", e))?;
-                for attributes in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                for attributes in output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
                     out.push(from_attributes(attributes)?);
                 }
                 if let Some(mut unprocessed) = output.unprocessed_keys.filter(|u| !u.is_empty()) {
@@ -317,7 +380,9 @@ impl ItemStore for DynamoStore {
                     }
                     attempt += 1;
                     if attempt > 8 {
-                        return Err(StoreError::Unavailable("BatchGetItem kept returning unprocessed keys".into()));
+                        return Err(StoreError::Unavailable(
+                            "BatchGetItem kept returning unprocessed keys".into(),
+                        ));
                     }
                     tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
                 }
@@ -366,7 +431,9 @@ impl ItemStore for DynamoStore {
         let mut start = match &query.after {
             None => None,
             Some(cursor) => {
-                let position = cursor.position().ok_or_else(|| StoreError::Invalid("bad cursor".into()))?;
+                let position = cursor
+                    .position()
+                    .ok_or_else(|| StoreError::Invalid("bad cursor".into()))?;
                 let mut key = key_attributes(&position.key);
                 if let (Some(index), Some(entry)) = (query.index, position.index_key) {
                     let (ipk, isk) = index.attributes();

@@ -4,8 +4,9 @@
 use aws_sdk_dynamodb::{
     Client,
     types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-        ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+        TimeToLiveSpecification,
     },
 };
 use lingong_core::store::{Index, StoreError};
@@ -52,7 +53,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
                 .index_name(index.name())
                 .key_schema(key(pk, KeyType::Hash)?)
                 .key_schema(key(sk, KeyType::Range)?)
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .map_err(invalid)?,
         );
@@ -76,7 +81,9 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
         .await;
     match result {
         Ok(_) => {}
-        Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {
+        Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+            if e.err().is_resource_in_use_exception() =>
+        {
             return Ok(());
         }
         Err(e) => return Err(StoreError::Unavailable(format!("CreateTable: {e:?}"))),

@@ -15,7 +15,8 @@ use std::{ops::Bound, path::Path, sync::Arc};
 
 use async_trait::async_trait;
 use lingong_core::store::{
-    Cursor, Index, Item, ItemStore, Key, Page, Query, StoreError, Write, check_batch, condition_holds,
+    Cursor, Index, Item, ItemStore, Key, Page, Query, StoreError, Write, check_batch,
+    condition_holds,
 };
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -27,7 +28,9 @@ const GSI3: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new
 /// The largest string used as an open upper bound in range scans.
 const TOP: &str = "\u{10FFFF}";
 
-fn index_table(index: Index) -> TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()> {
+fn index_table(
+    index: Index,
+) -> TableDefinition<'static, (&'static str, &'static str, &'static str, &'static str), ()> {
     match index {
         Index::Gsi1 => GSI1,
         Index::Gsi2 => GSI2,
@@ -79,13 +82,18 @@ impl RedbStore {
         work: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db)).await.map_err(unavailable)?
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(unavailable)?
     }
 
     fn get_sync(db: &Database, key: &Key) -> Result<Option<Item>, StoreError> {
         let txn = db.begin_read().map_err(unavailable)?;
         let table = txn.open_table(ITEMS).map_err(unavailable)?;
-        match table.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+        match table
+            .get((key.pk.as_str(), key.sk.as_str()))
+            .map_err(unavailable)?
+        {
             Some(value) => decode(value.value()).map(Some),
             None => Ok(None),
         }
@@ -99,15 +107,18 @@ impl RedbStore {
             let mut current = Vec::with_capacity(writes.len());
             for (position, write) in writes.iter().enumerate() {
                 let key = write.key();
-                let existing = match items.get((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)? {
+                let existing = match items
+                    .get((key.pk.as_str(), key.sk.as_str()))
+                    .map_err(unavailable)?
+                {
                     Some(value) => Some(decode(value.value())?),
                     None => None,
                 };
-                if let Some(condition) = write.condition() {
-                    if !condition_holds(condition, existing.as_ref()) {
-                        // Dropping the transaction without commit aborts it.
-                        return Err(StoreError::ConditionFailed { index: position });
-                    }
+                if let Some(condition) = write.condition()
+                    && !condition_holds(condition, existing.as_ref())
+                {
+                    // Dropping the transaction without commit aborts it.
+                    return Err(StoreError::ConditionFailed { index: position });
                 }
                 current.push(existing);
             }
@@ -121,22 +132,36 @@ impl RedbStore {
                     for (slot, entry) in old.indexes.iter().enumerate() {
                         if let Some(entry) = entry {
                             indexes[slot]
-                                .remove((entry.pk.as_str(), entry.sk.as_str(), old.key.pk.as_str(), old.key.sk.as_str()))
+                                .remove((
+                                    entry.pk.as_str(),
+                                    entry.sk.as_str(),
+                                    old.key.pk.as_str(),
+                                    old.key.sk.as_str(),
+                                ))
                                 .map_err(unavailable)?;
                         }
                     }
                 }
                 match write {
                     Write::Put { item, .. } => {
-                        let bytes = serde_json::to_vec(&item).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                        let bytes = serde_json::to_vec(&item)
+                            .map_err(|e| StoreError::Invalid(e.to_string()))?;
                         items
-                            .insert((item.key.pk.as_str(), item.key.sk.as_str()), bytes.as_slice())
+                            .insert(
+                                (item.key.pk.as_str(), item.key.sk.as_str()),
+                                bytes.as_slice(),
+                            )
                             .map_err(unavailable)?;
                         for (slot, entry) in item.indexes.iter().enumerate() {
                             if let Some(entry) = entry {
                                 indexes[slot]
                                     .insert(
-                                        (entry.pk.as_str(), entry.sk.as_str(), item.key.pk.as_str(), item.key.sk.as_str()),
+                                        (
+                                            entry.pk.as_str(),
+                                            entry.sk.as_str(),
+                                            item.key.pk.as_str(),
+                                            item.key.sk.as_str(),
+                                        ),
                                         (),
                                     )
                                     .map_err(unavailable)?;
@@ -144,7 +169,9 @@ impl RedbStore {
                         }
                     }
                     Write::Delete { key, .. } => {
-                        items.remove((key.pk.as_str(), key.sk.as_str())).map_err(unavailable)?;
+                        items
+                            .remove((key.pk.as_str(), key.sk.as_str()))
+                            .map_err(unavailable)?;
                     }
                     Write::Check { .. } => {}
                 }
@@ -158,7 +185,11 @@ impl RedbStore {
             return Err(StoreError::Invalid("query limit must be 1 to 1000".into()));
         }
         let after = match &query.after {
-            Some(cursor) => Some(cursor.position().ok_or_else(|| StoreError::Invalid("bad cursor".into()))?),
+            Some(cursor) => Some(
+                cursor
+                    .position()
+                    .ok_or_else(|| StoreError::Invalid("bad cursor".into()))?,
+            ),
             None => None,
         };
         let txn = db.begin_read().map_err(unavailable)?;
@@ -168,74 +199,58 @@ impl RedbStore {
         let pk = query.pk.as_str();
         match query.index {
             None => {
-                let after_sk = after.as_ref().map(|p| p.key.sk.clone());
-                let lower = match &after_sk {
-                    Some(sk) if !query.descending => Bound::Excluded((pk, sk.as_str())),
+                // The cursor's sort key bounds the scan on the side we are moving away from.
+                let after_sk = after.as_ref().map(|p| p.key.sk.as_str());
+                let lower = match after_sk {
+                    Some(sk) if !query.descending => Bound::Excluded((pk, sk)),
                     _ => Bound::Included((pk, "")),
                 };
-                let upper = match &after_sk {
-                    Some(sk) if query.descending => Bound::Excluded((pk, sk.as_str())),
+                let upper = match after_sk {
+                    Some(sk) if query.descending => Bound::Excluded((pk, sk)),
                     _ => Bound::Included((pk, TOP)),
                 };
-                let range = items.range::<(&str, &str)>((lower, upper)).map_err(unavailable)?;
-                let mut push = |entry: Result<(redb::AccessGuard<(&str, &str)>, redb::AccessGuard<&[u8]>), redb::StorageError>| -> Result<bool, StoreError> {
+                let range = items
+                    .range::<(&str, &str)>((lower, upper))
+                    .map_err(unavailable)?;
+                in_order(range, query.descending, |entry| {
                     let (key, value) = entry.map_err(unavailable)?;
                     if query.range.contains(key.value().1) {
                         found.push(decode(value.value())?);
                     }
                     Ok(found.len() < want)
-                };
-                if query.descending {
-                    for entry in range.rev() {
-                        if !push(entry)? {
-                            break;
-                        }
-                    }
-                } else {
-                    for entry in range {
-                        if !push(entry)? {
-                            break;
-                        }
-                    }
-                }
+                })?;
             }
             Some(index) => {
                 let table = txn.open_table(index_table(index)).map_err(unavailable)?;
-                let after_key = after.as_ref().and_then(|p| p.index_key.clone().map(|ik| (ik, p.key.clone())));
-                let lower = match &after_key {
-                    Some((ik, k)) if !query.descending => {
-                        Bound::Excluded((pk, ik.sk.as_str(), k.pk.as_str(), k.sk.as_str()))
+                let position = after.as_ref().and_then(|p| {
+                    p.index_key
+                        .as_ref()
+                        .map(|ik| (ik.sk.as_str(), p.key.pk.as_str(), p.key.sk.as_str()))
+                });
+                let lower = match position {
+                    Some((isk, ipk, sk)) if !query.descending => {
+                        Bound::Excluded((pk, isk, ipk, sk))
                     }
                     _ => Bound::Included((pk, "", "", "")),
                 };
-                let upper = match &after_key {
-                    Some((ik, k)) if query.descending => Bound::Excluded((pk, ik.sk.as_str(), k.pk.as_str(), k.sk.as_str())),
+                let upper = match position {
+                    Some((isk, ipk, sk)) if query.descending => Bound::Excluded((pk, isk, ipk, sk)),
                     _ => Bound::Included((pk, TOP, TOP, TOP)),
                 };
-                let range = table.range::<(&str, &str, &str, &str)>((lower, upper)).map_err(unavailable)?;
-                let mut push = |entry: Result<(redb::AccessGuard<(&str, &str, &str, &str)>, redb::AccessGuard<()>), redb::StorageError>| -> Result<bool, StoreError> {
+                let range = table
+                    .range::<(&str, &str, &str, &str)>((lower, upper))
+                    .map_err(unavailable)?;
+                in_order(range, query.descending, |entry| {
                     let (key, _) = entry.map_err(unavailable)?;
-                    let (_, isk, ipk_item, isk_item) = key.value();
-                    if query.range.contains(isk) {
-                        if let Some(value) = items.get((ipk_item, isk_item)).map_err(unavailable)? {
-                            found.push(decode(value.value())?);
-                        }
+                    let (_, isk, item_pk, item_sk) = key.value();
+                    if !query.range.contains(isk) {
+                        return Ok(true);
+                    }
+                    if let Some(value) = items.get((item_pk, item_sk)).map_err(unavailable)? {
+                        found.push(decode(value.value())?);
                     }
                     Ok(found.len() < want)
-                };
-                if query.descending {
-                    for entry in range.rev() {
-                        if !push(entry)? {
-                            break;
-                        }
-                    }
-                } else {
-                    for entry in range {
-                        if !push(entry)? {
-                            break;
-                        }
-                    }
-                }
+                })?;
             }
         }
         let next = if found.len() > query.limit as usize {
@@ -246,6 +261,29 @@ impl RedbStore {
         };
         Ok(Page { items: found, next })
     }
+}
+
+/// Feeds `entries` to `visit` forwards or backwards until it returns `false`.
+fn in_order<T>(
+    entries: impl DoubleEndedIterator<Item = T>,
+    descending: bool,
+    mut visit: impl FnMut(T) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let mut step = |entry| visit(entry);
+    if descending {
+        for entry in entries.rev() {
+            if !step(entry)? {
+                break;
+            }
+        }
+    } else {
+        for entry in entries {
+            if !step(entry)? {
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]

