@@ -11,7 +11,7 @@ use axum::{
     routing::get,
 };
 use clap::Args;
-use lingong_core::{Lang, app::JobFilter};
+use lingong_core::{Lang, app::JobFilter, changes::ChangeConsumer};
 use lingong_http::AppState;
 use lingong_site::{Chrome, FormState, Renderer, static_file};
 use minijinja::{context, value::Serde};
@@ -36,7 +36,7 @@ pub struct ServeArgs {
 
 /// Runs the server until Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let app = setup::build_app(&args.store).await?;
+    let setup::Wired { app, change_log } = setup::build_app(&args.store).await?;
     if args.demo {
         let seeded = demo::seed(&app).await.context("seeding demo data")?;
         if seeded > 0 {
@@ -56,6 +56,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         site: Renderer::new()?,
         public_base_url: Some(public_base_url.clone()),
     });
+    let consumers: Vec<Arc<dyn ChangeConsumer>> = Vec::new();
+    match change_log {
+        Some(log) => lingong_core::changes::spawn_consumers(log, consumers),
+        None => println!(
+            "Note: on DynamoDB the background work (board rebuilds, matching, notices) runs from the table's stream on AWS, not in this process."
+        ),
+    }
     let router = lingong_http::router(state.clone()).merge(pages(state));
     println!(
         "Lingong 零工驿站 is running on {}.",

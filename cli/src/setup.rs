@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use lingong_core::{
     App, ItemStore, SystemClock,
+    changes::ChangeLog,
     secrets::{Secrets, hex},
     station::Stations,
 };
@@ -44,29 +45,46 @@ pub fn describe(args: &StoreArgs) -> String {
     }
 }
 
+/// An opened store, and its change log when it keeps one (the embedded store does).
+pub struct OpenedStore {
+    /// The store.
+    pub store: Arc<dyn ItemStore>,
+    /// The change log background work reads, if the store keeps one.
+    pub change_log: Option<Arc<dyn ChangeLog>>,
+}
+
 /// Opens the store the arguments name. DynamoDB tables are created if missing.
-pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Arc<dyn ItemStore>> {
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<OpenedStore> {
     match (&args.dynamodb_endpoint, &args.table) {
         (Some(endpoint), Some(table)) => {
             let client = DynamoStore::local_client(endpoint);
             create_table(&client, table)
                 .await
                 .with_context(|| format!("creating table {table} at {endpoint}"))?;
-            Ok(Arc::new(DynamoStore::new(client, table.clone())))
+            Ok(OpenedStore {
+                store: Arc::new(DynamoStore::new(client, table.clone())),
+                change_log: None,
+            })
         }
         (None, Some(table)) => {
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            Ok(Arc::new(DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&config),
-                table.clone(),
-            )))
+            Ok(OpenedStore {
+                store: Arc::new(DynamoStore::new(
+                    aws_sdk_dynamodb::Client::new(&config),
+                    table.clone(),
+                )),
+                change_log: None,
+            })
         }
         (Some(_), None) => bail!("--dynamodb-endpoint needs --table"),
         (None, None) => {
-            let store = RedbStore::open_dir(&args.data.join("store")).with_context(|| {
-                format!("opening the embedded store in {}", args.data.display())
-            })?;
-            Ok(Arc::new(store))
+            let store = Arc::new(RedbStore::open_dir(&args.data.join("store")).with_context(
+                || format!("opening the embedded store in {}", args.data.display()),
+            )?);
+            Ok(OpenedStore {
+                store: store.clone(),
+                change_log: Some(store),
+            })
         }
     }
 }
@@ -103,8 +121,16 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The use cases and the change log, when the store keeps one.
+pub struct Wired {
+    /// The use cases.
+    pub app: App,
+    /// The store's change log.
+    pub change_log: Option<Arc<dyn ChangeLog>>,
+}
+
 /// The stations, the store and the secret, wired into the use cases.
-pub async fn build_app(args: &StoreArgs) -> anyhow::Result<App> {
+pub async fn build_app(args: &StoreArgs) -> anyhow::Result<Wired> {
     let mut stations = match &args.stations_dir {
         Some(dir) => Stations::from_dir(dir)?,
         None => Stations::embedded()?,
@@ -112,10 +138,14 @@ pub async fn build_app(args: &StoreArgs) -> anyhow::Result<App> {
     if let Some(id) = &args.station {
         stations = stations.with_default(id)?;
     }
-    Ok(App {
-        store: open_store(args).await?,
-        stations: Arc::new(stations),
-        clock: Arc::new(SystemClock),
-        secrets: load_secret(&args.data)?,
+    let opened = open_store(args).await?;
+    Ok(Wired {
+        app: App {
+            store: opened.store,
+            stations: Arc::new(stations),
+            clock: Arc::new(SystemClock),
+            secrets: load_secret(&args.data)?,
+        },
+        change_log: opened.change_log,
     })
 }

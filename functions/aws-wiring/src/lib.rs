@@ -11,6 +11,8 @@
 //! | `DEFAULT_STATION` | the station answering requests that name none |
 //! | `PUBLIC_BASE_URL` | the site's public origin, for links |
 
+pub mod stream;
+
 use std::sync::Arc;
 
 use anyhow::Context;

@@ -8,6 +8,7 @@
 //! Nothing here knows about AWS or HTTP: adapters and handlers live in their own crates.
 
 pub mod app;
+pub mod changes;
 pub mod clock;
 pub mod dates;
 pub mod employer;

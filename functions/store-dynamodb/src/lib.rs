@@ -102,12 +102,13 @@ pub fn to_attributes(item: &Item) -> Result<HashMap<String, AttributeValue>, Sto
     Ok(attributes)
 }
 
-/// An item from its stored attributes.
-pub fn from_attributes(
-    mut attributes: HashMap<String, AttributeValue>,
-) -> Result<Item, StoreError> {
+/// An item from its stored attributes: a `GetItem`/`Query` answer, or a stream
+/// record's image (`aws_lambda_events` uses `serde_dynamo::Item`).
+pub fn from_attributes(attributes: impl Into<serde_dynamo::Item>) -> Result<Item, StoreError> {
+    use serde_dynamo::AttributeValue as Av;
+    let mut attributes = attributes.into().into_inner();
     let mut take_s = |name: &str| match attributes.remove(name) {
-        Some(AttributeValue::S(value)) => Some(value),
+        Some(Av::S(value)) => Some(value),
         _ => None,
     };
     let pk = take_s("pk");
@@ -131,10 +132,10 @@ pub fn from_attributes(
         sk: sk.clone(),
         reason,
     };
-    let number = |value: Option<AttributeValue>| -> Result<Option<i64>, StoreError> {
+    let number = |value: Option<Av>| -> Result<Option<i64>, StoreError> {
         match value {
             None => Ok(None),
-            Some(AttributeValue::N(text)) => text
+            Some(Av::N(text)) => text
                 .parse()
                 .map(Some)
                 .map_err(|_| corrupt(format!("bad number {text}"))),

@@ -10,10 +10,17 @@
 //! Layout: table `items` maps `(pk, sk)` to the item as JSON; tables `gsi1`, `gsi2`,
 //! `gsi3` map `(index pk, index sk, pk, sk)` to nothing, so an index query is a range
 //! scan followed by item reads. The order of keys is byte order of UTF-8, as in DynamoDB.
+//!
+//! Like a DynamoDB stream, the store keeps a change log: every write appends the item's
+//! old and new image to table `changes` in the same transaction, so no change is ever
+//! lost or recorded without its write. Consumers keep checkpoints in `checkpoints`;
+//! changes every consumer has passed are pruned; changes a consumer gave up on are kept
+//! in `parked`.
 
 use std::{ops::Bound, path::Path, sync::Arc};
 
 use async_trait::async_trait;
+use lingong_core::changes::{Change, ChangeLog};
 use lingong_core::store::{
     Cursor, Index, Item, ItemStore, Key, Page, Query, StoreError, Write, check_batch,
     condition_holds,
@@ -24,6 +31,9 @@ const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items"
 const GSI1: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi1");
 const GSI2: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi2");
 const GSI3: TableDefinition<(&str, &str, &str, &str), ()> = TableDefinition::new("gsi3");
+const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes");
+const CHECKPOINTS: TableDefinition<&str, u64> = TableDefinition::new("checkpoints");
+const PARKED: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("parked");
 
 /// The largest string used as an open upper bound in range scans.
 const TOP: &str = "\u{10FFFF}";
@@ -42,6 +52,8 @@ fn index_table(
 #[derive(Clone)]
 pub struct RedbStore {
     db: Arc<Database>,
+    /// The newest change's sequence number, to wake consumers.
+    latest: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -67,14 +79,25 @@ impl RedbStore {
     pub fn open_file(path: &Path) -> Result<RedbStore, StoreError> {
         let db = Database::create(path).map_err(unavailable)?;
         let txn = db.begin_write().map_err(unavailable)?;
-        {
+        let latest = {
             txn.open_table(ITEMS).map_err(unavailable)?;
             for index in Index::ALL {
                 txn.open_table(index_table(index)).map_err(unavailable)?;
             }
-        }
+            txn.open_table(CHECKPOINTS).map_err(unavailable)?;
+            txn.open_table(PARKED).map_err(unavailable)?;
+            let changes = txn.open_table(CHANGES).map_err(unavailable)?;
+            let last = changes
+                .last()
+                .map_err(unavailable)?
+                .map(|(seq, _)| seq.value());
+            last.unwrap_or(0)
+        };
         txn.commit().map_err(unavailable)?;
-        Ok(RedbStore { db: Arc::new(db) })
+        Ok(RedbStore {
+            db: Arc::new(db),
+            latest: Arc::new(tokio::sync::watch::channel(latest).0),
+        })
     }
 
     async fn blocking<T: Send + 'static>(
@@ -99,10 +122,10 @@ impl RedbStore {
         }
     }
 
-    fn write_sync(db: &Database, writes: Vec<Write>) -> Result<(), StoreError> {
+    fn write_sync(db: &Database, writes: Vec<Write>) -> Result<u64, StoreError> {
         check_batch(&writes)?;
         let txn = db.begin_write().map_err(unavailable)?;
-        {
+        let latest = {
             let mut items = txn.open_table(ITEMS).map_err(unavailable)?;
             let mut current = Vec::with_capacity(writes.len());
             for (position, write) in writes.iter().enumerate() {
@@ -127,6 +150,12 @@ impl RedbStore {
                 txn.open_table(GSI2).map_err(unavailable)?,
                 txn.open_table(GSI3).map_err(unavailable)?,
             ];
+            let mut log = txn.open_table(CHANGES).map_err(unavailable)?;
+            let mut seq = log
+                .last()
+                .map_err(unavailable)?
+                .map(|(seq, _)| seq.value())
+                .unwrap_or(0);
             for (write, existing) in writes.into_iter().zip(current) {
                 if let Some(old) = &existing {
                     for (slot, entry) in old.indexes.iter().enumerate() {
@@ -141,6 +170,25 @@ impl RedbStore {
                                 .map_err(unavailable)?;
                         }
                     }
+                }
+                let change = match &write {
+                    Write::Put { item, .. } => Some(Change {
+                        key: item.key.clone(),
+                        old: existing.clone(),
+                        new: Some(item.clone()),
+                    }),
+                    Write::Delete { key, .. } if existing.is_some() => Some(Change {
+                        key: key.clone(),
+                        old: existing.clone(),
+                        new: None,
+                    }),
+                    Write::Delete { .. } | Write::Check { .. } => None,
+                };
+                if let Some(change) = change {
+                    seq += 1;
+                    let bytes = serde_json::to_vec(&change)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    log.insert(seq, bytes.as_slice()).map_err(unavailable)?;
                 }
                 match write {
                     Write::Put { item, .. } => {
@@ -176,8 +224,10 @@ impl RedbStore {
                     Write::Check { .. } => {}
                 }
             }
-        }
-        txn.commit().map_err(unavailable)
+            seq
+        };
+        txn.commit().map_err(unavailable)?;
+        Ok(latest)
     }
 
     fn query_sync(db: &Database, query: &Query) -> Result<Page, StoreError> {
@@ -308,11 +358,148 @@ impl ItemStore for RedbStore {
     }
 
     async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        self.blocking(move |db| Self::write_sync(db, writes)).await
+        let latest = self
+            .blocking(move |db| Self::write_sync(db, writes))
+            .await?;
+        self.latest.send_if_modified(|seen| {
+            let newer = latest > *seen;
+            *seen = (*seen).max(latest);
+            newer
+        });
+        Ok(())
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let query = query.clone();
         self.blocking(move |db| Self::query_sync(db, &query)).await
+    }
+}
+
+#[async_trait]
+impl ChangeLog for RedbStore {
+    async fn changes_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Change)>, StoreError> {
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let log = txn.open_table(CHANGES).map_err(unavailable)?;
+            let mut out = Vec::new();
+            for entry in log
+                .range((Bound::Excluded(after), Bound::Unbounded))
+                .map_err(unavailable)?
+            {
+                let (seq, value) = entry.map_err(unavailable)?;
+                let change: Change =
+                    serde_json::from_slice(value.value()).map_err(|e| StoreError::Corrupt {
+                        pk: "changes".into(),
+                        sk: seq.value().to_string(),
+                        reason: e.to_string(),
+                    })?;
+                out.push((seq.value(), change));
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn checkpoint(&self, consumer: &str) -> Result<u64, StoreError> {
+        let consumer = consumer.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let table = txn.open_table(CHECKPOINTS).map_err(unavailable)?;
+            Ok(table
+                .get(consumer.as_str())
+                .map_err(unavailable)?
+                .map(|v| v.value())
+                .unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn set_checkpoint(&self, consumer: &str, seq: u64) -> Result<(), StoreError> {
+        let consumer = consumer.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(unavailable)?;
+            {
+                let mut table = txn.open_table(CHECKPOINTS).map_err(unavailable)?;
+                table.insert(consumer.as_str(), seq).map_err(unavailable)?;
+                // Prune what every consumer has passed.
+                let mut lowest = u64::MAX;
+                for entry in table.iter().map_err(unavailable)? {
+                    let (_, value) = entry.map_err(unavailable)?;
+                    lowest = lowest.min(value.value());
+                }
+                let mut log = txn.open_table(CHANGES).map_err(unavailable)?;
+                // Keep the newest entry so the next sequence number survives a restart.
+                let last = log
+                    .last()
+                    .map_err(unavailable)?
+                    .map(|(seq, _)| seq.value())
+                    .unwrap_or(0);
+                let upto = lowest.min(last.saturating_sub(1));
+                if upto > 0 {
+                    log.retain_in(..=upto, |_, _| false).map_err(unavailable)?;
+                }
+            }
+            txn.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn park(
+        &self,
+        consumer: &str,
+        seq: u64,
+        change: &Change,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let consumer = consumer.to_owned();
+        let record = serde_json::json!({ "change": change, "reason": reason });
+        let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(unavailable)?;
+            {
+                let mut table = txn.open_table(PARKED).map_err(unavailable)?;
+                table
+                    .insert((consumer.as_str(), seq), bytes.as_slice())
+                    .map_err(unavailable)?;
+            }
+            txn.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn wait_for_changes(&self, seen: u64) {
+        let mut receiver = self.latest.subscribe();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            receiver.wait_for(|latest| *latest > seen),
+        )
+        .await;
+    }
+}
+
+impl RedbStore {
+    /// Changes a consumer gave up on: (consumer, sequence number, the record as JSON).
+    pub async fn parked(&self) -> Result<Vec<(String, u64, serde_json::Value)>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let table = txn.open_table(PARKED).map_err(unavailable)?;
+            let mut out = Vec::new();
+            for entry in table.iter().map_err(unavailable)? {
+                let (key, value) = entry.map_err(unavailable)?;
+                let (consumer, seq) = key.value();
+                let record =
+                    serde_json::from_slice(value.value()).unwrap_or(serde_json::Value::Null);
+                out.push((consumer.to_owned(), seq, record));
+            }
+            Ok(out)
+        })
+        .await
     }
 }
