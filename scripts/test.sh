@@ -16,7 +16,15 @@ cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> template checks (cfn-lint, sam validate --lint)"
+install_python_tools
+cfn-lint infra/template.yaml
+SAM_CLI_TELEMETRY=0 sam validate --lint --template-file infra/template.yaml
+
 start_dynamodb_local
+start_moto
+start_smtp_sink
+ensure_chromium
 
 echo "==> cargo build (binaries the end-to-end tests start)"
 cargo build --workspace --bins --locked

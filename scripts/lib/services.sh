@@ -76,3 +76,54 @@ start_dynamodb_local() {
   export LINGONG_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
   echo "==> DynamoDB Local on $LINGONG_TEST_DYNAMODB_ENDPOINT"
 }
+
+# Python tools (moto, aiosmtpd, cfn-lint, aws-sam-cli) in .cache/venv.
+install_python_tools() {
+  source "$ROOT/scripts/lib/python.sh"
+  ensure_python_tools tools/requirements.txt
+}
+
+# moto's server: S3 and SNS on one loopback port. Exports LINGONG_TEST_MOTO_ENDPOINT.
+# Sent SMS are readable at $LINGONG_TEST_MOTO_ENDPOINT/moto-api/data.json.
+start_moto() {
+  install_python_tools
+  local port
+  port=$(free_port)
+  "$VIRTUAL_ENV/bin/python" -m moto.server -H 127.0.0.1 -p "$port" >"$LOGS/moto.log" 2>&1 &
+  _pids+=("$!")
+  wait_for_port "$port" "moto"
+  export LINGONG_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
+  echo "==> moto (S3, SNS) on $LINGONG_TEST_MOTO_ENDPOINT"
+}
+
+# An SMTP sink (aiosmtpd) that stores every message it receives as a file in a Maildir.
+# Exports LINGONG_TEST_SMTP (host:port) and LINGONG_TEST_MAILDIR.
+start_smtp_sink() {
+  install_python_tools
+  local port maildir
+  port=$(free_port)
+  maildir="$CACHE/maildir"
+  rm -rf "$maildir"
+  mkdir -p "$maildir/cur" "$maildir/new" "$maildir/tmp"
+  "$VIRTUAL_ENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+    >"$LOGS/smtp.log" 2>&1 &
+  _pids+=("$!")
+  wait_for_port "$port" "the SMTP sink"
+  export LINGONG_TEST_SMTP="127.0.0.1:$port"
+  export LINGONG_TEST_MAILDIR="$maildir"
+  echo "==> SMTP sink on $LINGONG_TEST_SMTP, mail in $maildir"
+}
+
+# Debian's Chromium for page tests (never a browser a tool downloads itself).
+# Exports LINGONG_TEST_CHROMIUM.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "==> installing chromium (Debian package)"
+    if [ "$(id -u)" -eq 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+  fi
+  export LINGONG_TEST_CHROMIUM="$(command -v chromium)"
+}
