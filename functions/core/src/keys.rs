@@ -15,6 +15,7 @@
 //! | worker | `ST#s#WKR#<id>` | `WKR` | — | — | `ST#s#WKRS#<status>` / `<created_at>#<id>` |
 //! | worker phone claim | `ST#s#WKRPHONE#<phone key>` | `CLAIM` | — | — | — |
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
+//! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | — | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
@@ -34,6 +35,10 @@
 //!    active and has not opted out, so the index holds exactly the candidates.
 //! 9. Workers / employers of a station (counts, staff lists): gsi3.
 //! 10. A retried request: `get(idempotency record)`.
+//! 11. The placements on a job: query pk `ST#s#JOB#<id>`, sk prefix `PLACE#`.
+//! 12. A worker's placements, most recent first (days worked lately, for fair
+//!     rotation): gsi2 `ST#s#WKR#<id>#PLACES`, descending.
+//! 13. A station's placements by time (data wall, reports): gsi3 `ST#s#PLACES`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -127,4 +132,25 @@ pub fn skill_index(station: &StationId, trade: &str, district: &str) -> String {
 /// A record of a request made with an idempotency key.
 pub fn idempotency(station: &StationId, key_hash: &str) -> Key {
     Key::new(format!("{}IDEM#{key_hash}", prefix(station)), "IDEM")
+}
+
+/// Sort-key prefix of the placements filed under a job.
+pub const PLACEMENT_PREFIX: &str = "PLACE#";
+
+/// A worker's place on a job.
+pub fn placement(station: &StationId, job_id: &str, worker_id: &str) -> Key {
+    Key::new(
+        format!("{}JOB#{job_id}", prefix(station)),
+        format!("{PLACEMENT_PREFIX}{worker_id}"),
+    )
+}
+
+/// gsi2 partition: one worker's placements.
+pub fn placements_of_worker(station: &StationId, worker_id: &str) -> String {
+    format!("{}WKR#{worker_id}#PLACES", prefix(station))
+}
+
+/// gsi3 partition: a station's placements.
+pub fn placements(station: &StationId) -> String {
+    format!("{}PLACES", prefix(station))
 }

@@ -19,6 +19,7 @@ pub mod job;
 pub mod keys;
 pub mod money;
 pub mod phone;
+pub mod placement;
 pub mod problem;
 pub mod records;
 pub mod secrets;

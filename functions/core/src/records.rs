@@ -9,6 +9,7 @@ use crate::{
     employer::Employer,
     job::{Job, JobStatus},
     keys,
+    placement::Placement,
     station::StationId,
     store::{Index, Item, Key, StoreError, from_item, to_body},
     worker::Worker,
@@ -95,6 +96,35 @@ pub fn worker_item(worker: &Worker) -> Result<Item, StoreError> {
 
 /// A worker from its item.
 pub fn worker_from_item(item: &Item) -> Result<Worker, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for a placement.
+pub fn placement_item(placement: &Placement) -> Result<Item, StoreError> {
+    let station = &placement.station;
+    Ok(versioned_item(
+        keys::placement(station, &placement.job_id, &placement.worker_id),
+        placement,
+        placement.version,
+    )?
+    .with_index(
+        Index::Gsi2,
+        keys::placements_of_worker(station, &placement.worker_id),
+        format!("{}#{}", placement.start, placement.job_id),
+    )
+    .with_index(
+        Index::Gsi3,
+        keys::placements(station),
+        format!(
+            "{}#{}",
+            keys::time_id(placement.created_at, &placement.job_id),
+            placement.worker_id
+        ),
+    ))
+}
+
+/// A placement from its item.
+pub fn placement_from_item(item: &Item) -> Result<Placement, StoreError> {
     versioned_record(item)
 }
 
