@@ -7,10 +7,13 @@
 //! whichever way it reached the reader.
 
 mod view;
+// Matching and notices (issue 4):
+pub mod notices;
 
 use lingong_core::{Lang, i18n::Arg};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Value, value::Kwargs};
 
+pub use notices::NoticeTemplates;
 pub use view::{Chrome, FormState, StationView};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -3,10 +3,20 @@
 
 mod jobs;
 mod workers;
+// Matching and notices (issue 4):
+mod blocks;
+pub mod offers;
+pub mod sms;
+pub mod sweep;
 
 use std::sync::Arc;
 
 pub use jobs::JobFilter;
+pub use offers::{
+    Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
+};
+pub use sms::{InboundError, InboundOutcome};
+pub use sweep::SweepReport;
 
 use crate::{
     clock::Clock,

@@ -133,6 +133,14 @@ impl RawInput {
         sha256_hex(json.as_bytes())
     }
 
+    /// The language the submitter used: the transport field `_lang` (forms send it;
+    /// the HTTP layer fills it from `Accept-Language` otherwise), else Chinese.
+    pub fn lang(&self) -> crate::i18n::Lang {
+        self.one("_lang")
+            .and_then(crate::i18n::Lang::parse)
+            .unwrap_or_default()
+    }
+
     /// Every field, for re-filling a form.
     pub fn fields(&self) -> &BTreeMap<String, Vec<String>> {
         &self.fields

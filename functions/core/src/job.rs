@@ -380,6 +380,9 @@ pub struct Job {
     pub version: u64,
     /// Hash of the employer's manage token.
     pub manage_token_hash: TokenHash,
+    /// The language the employer posted in, for their notices.
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// A transition [`JobStatus::can_become`] does not allow.

@@ -17,6 +17,12 @@
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
 //! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | — | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
+//! | offer | `ST#s#JOB#<job id>` | `OFFER#<worker id>` | `ST#s#OFFER#<offer id>` / `OFFER` | `ST#s#WKR#<worker id>#OFFERS` / `<offered_at>#<job id>` | open only: `ST#s#OFFERS#open` / `<expires_at>#<job id>#<worker id>` |
+//! | matching decision | `ST#s#DECISION#<job id>` | `<wave:04>#<part:03>` | — | — | part 0 only: `ST#s#DECISIONS` / `<created_at>#<job id>#<wave>` |
+//! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | — | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
+//! | SMS count of a number on a day | `ST#s#SMSDAY#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
+//! | SMS opt-out (回复TD) | `ST#s#SMSOPTOUT#<phone key>` | `OPTOUT` | — | — | — |
+//! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
 //! never appear in keys. `<listed_at>` is RFC 3339 UTC, so string order is time order.
@@ -39,6 +45,24 @@
 //! 12. A worker's placements, most recent first (days worked lately, for fair
 //!     rotation): gsi2 `ST#s#WKR#<id>#PLACES`, descending.
 //! 13. A station's placements by time (data wall, reports): gsi3 `ST#s#PLACES`.
+//! 14. The offers made for a job (wave size, who was asked): query pk
+//!     `ST#s#JOB#<id>`, sk prefix `OFFER#` — strongly consistent, so two waves never
+//!     miss each other's offers.
+//! 15. An offer from its link: gsi1 `ST#s#OFFER#<offer id>`, then `get(offer)`.
+//! 16. A worker's offers, newest first (offers received lately and time since the last
+//!     one, for fair rotation; the newest open offer when they reply by SMS):
+//!     gsi2 `ST#s#WKR#<id>#OFFERS`, descending.
+//! 17. Offers past their answer time (the scheduled expiry step): gsi3
+//!     `ST#s#OFFERS#open`, sort key up to now.
+//! 18. The rankings made for a job (why these workers): query pk
+//!     `ST#s#DECISION#<job id>`; recent rankings of a station: gsi3 `ST#s#DECISIONS`.
+//! 19. A notice by (job or day, person, kind) — the send ledger, so a retried step never
+//!     sends twice: `get(notice)`. Notices due to be (re)sent, being sent, or parked for
+//!     staff: gsi3 `ST#s#NOTICES#due` / `#sending` / `#parked`, oldest first.
+//! 20. SMS sent to a number today (daily limit): `get(SMS count)`.
+//! 21. Whether a number opted out of SMS: `get(SMS opt-out)`.
+//! 22. The workers an employer does not want offered again: query pk
+//!     `ST#s#EMP#<id>`, sk prefix `BLOCK#`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -153,4 +177,93 @@ pub fn placements_of_worker(station: &StationId, worker_id: &str) -> String {
 /// gsi3 partition: a station's placements.
 pub fn placements(station: &StationId) -> String {
     format!("{}PLACES", prefix(station))
+}
+
+// ---- Matching and notices (issue 4) ----
+
+/// Sort-key prefix of the offers filed under a job.
+pub const OFFER_PREFIX: &str = "OFFER#";
+
+/// The offer of a job to one worker (one per pair, ever).
+pub fn offer(station: &StationId, job_id: &str, worker_id: &str) -> Key {
+    Key::new(
+        format!("{}JOB#{job_id}", prefix(station)),
+        format!("{OFFER_PREFIX}{worker_id}"),
+    )
+}
+
+/// gsi1 partition: the offer with a link id.
+pub fn offer_by_link(station: &StationId, offer_id: &str) -> String {
+    format!("{}OFFER#{offer_id}", prefix(station))
+}
+
+/// gsi2 partition: one worker's offers.
+pub fn offers_of_worker(station: &StationId, worker_id: &str) -> String {
+    format!("{}WKR#{worker_id}#OFFERS", prefix(station))
+}
+
+/// gsi3 partition: offers waiting for an answer.
+pub fn open_offers(station: &StationId) -> String {
+    format!("{}OFFERS#open", prefix(station))
+}
+
+/// The partition holding the rankings made for a job.
+pub fn decisions_of_job(station: &StationId, job_id: &str) -> String {
+    format!("{}DECISION#{job_id}", prefix(station))
+}
+
+/// One part of the ranking of wave `wave` for a job.
+pub fn decision(station: &StationId, job_id: &str, wave: u32, part: u32) -> Key {
+    Key::new(
+        decisions_of_job(station, job_id),
+        format!("{wave:04}#{part:03}"),
+    )
+}
+
+/// gsi3 partition: a station's rankings by time.
+pub fn decisions(station: &StationId) -> String {
+    format!("{}DECISIONS", prefix(station))
+}
+
+/// A notice, which is also its own send-ledger entry: one per (job or day, person,
+/// kind).
+pub fn notice(station: &StationId, notice_id: &str) -> Key {
+    Key::new(format!("{}NOTICE#{notice_id}", prefix(station)), "NOTICE")
+}
+
+/// gsi3 partition: notices in one queue (`due`, `sending`, `parked`).
+pub fn notices_in(station: &StationId, queue: &str) -> String {
+    format!("{}NOTICES#{queue}", prefix(station))
+}
+
+/// The count of SMS sent to one number on one station day.
+pub fn sms_day(station: &StationId, phone_key: &str, day: chrono::NaiveDate) -> Key {
+    Key::new(
+        format!("{}SMSDAY#{phone_key}#{day}", prefix(station)),
+        "COUNT",
+    )
+}
+
+/// A number's opt-out from SMS.
+pub fn sms_opt_out(station: &StationId, phone_key: &str) -> Key {
+    Key::new(
+        format!("{}SMSOPTOUT#{phone_key}", prefix(station)),
+        "OPTOUT",
+    )
+}
+
+/// Sort-key prefix of an employer's blocks.
+pub const BLOCK_PREFIX: &str = "BLOCK#";
+
+/// An employer's block of one worker.
+pub fn employer_block(station: &StationId, employer_id: &str, worker_id: &str) -> Key {
+    Key::new(
+        format!("{}EMP#{employer_id}", prefix(station)),
+        format!("{BLOCK_PREFIX}{worker_id}"),
+    )
+}
+
+/// The partition holding an employer and their blocks.
+pub fn employer_partition(station: &StationId, employer_id: &str) -> String {
+    format!("{}EMP#{employer_id}", prefix(station))
 }

@@ -4,6 +4,8 @@
 //! - [`job`], [`worker`], [`employer`]: the records, built only through validating parsers.
 //! - [`store`]: the storage port every adapter implements; [`keys`] holds the table design.
 //! - [`app`]: the use cases (post a job, sign up, manage) on top of the port.
+//! - [`matching`]: fair, explainable offers in waves; [`notices`]: SMS and e-mail sent
+//!   exactly once through one port.
 //!
 //! Nothing here knows about AWS or HTTP: adapters and handlers live in their own crates.
 
@@ -17,7 +19,9 @@ pub mod idempotency;
 pub mod input;
 pub mod job;
 pub mod keys;
+pub mod matching;
 pub mod money;
+pub mod notices;
 pub mod phone;
 pub mod placement;
 pub mod problem;

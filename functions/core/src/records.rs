@@ -9,6 +9,8 @@ use crate::{
     employer::Employer,
     job::{Job, JobStatus},
     keys,
+    matching::{decision::Decision, offer::Offer},
+    notices::{Notice, NoticeStatus},
     placement::Placement,
     station::StationId,
     store::{Index, Item, Key, StoreError, from_item, to_body},
@@ -189,4 +191,158 @@ pub fn skill_items(worker: &Worker) -> Result<Vec<Item>, StoreError> {
             ))
         })
         .collect()
+}
+
+// ---- Matching and notices (issue 4) ----
+
+/// The item for an offer: under its job, findable by its link id, in the worker's
+/// offer history, and in the open-offers queue while it waits for an answer.
+pub fn offer_item(offer: &Offer) -> Result<Item, StoreError> {
+    let station = &offer.station;
+    let mut item = versioned_item(
+        keys::offer(station, &offer.job_id, &offer.worker_id),
+        offer,
+        offer.version,
+    )?
+    .with_index(
+        Index::Gsi1,
+        keys::offer_by_link(station, &offer.id),
+        "OFFER",
+    )
+    .with_index(
+        Index::Gsi2,
+        keys::offers_of_worker(station, &offer.worker_id),
+        keys::time_id(offer.offered_at, &offer.job_id),
+    );
+    if offer.is_open() {
+        item = item.with_index(
+            Index::Gsi3,
+            keys::open_offers(station),
+            format!(
+                "{}#{}",
+                keys::time_id(offer.expires_at, &offer.job_id),
+                offer.worker_id
+            ),
+        );
+    }
+    Ok(item)
+}
+
+/// An offer from its item.
+pub fn offer_from_item(item: &Item) -> Result<Offer, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for one part of a ranking. Part 0 is also listed by time for staff.
+pub fn decision_item(decision: &Decision) -> Result<Item, StoreError> {
+    let station = &decision.station;
+    let mut item = Item::new(
+        keys::decision(station, &decision.job_id, decision.wave, decision.part),
+        to_body(decision)?,
+    );
+    if decision.part == 0 {
+        item = item.with_index(
+            Index::Gsi3,
+            keys::decisions(station),
+            format!(
+                "{}#{:04}",
+                keys::time_id(decision.created_at, &decision.job_id),
+                decision.wave
+            ),
+        );
+    }
+    Ok(item)
+}
+
+/// A ranking part from its item.
+pub fn decision_from_item(item: &Item) -> Result<Decision, StoreError> {
+    from_item(item)
+}
+
+/// The item for a notice: in the queue its state calls for, deleted by the store
+/// [`crate::notices::KEEP_DAYS`] after it was made.
+pub fn notice_item(notice: &Notice) -> Result<Item, StoreError> {
+    let station = &notice.station;
+    let mut item = versioned_item(keys::notice(station, &notice.id), notice, notice.version)?;
+    if let Some(queue) = notice.status.queue() {
+        let at = match notice.status {
+            NoticeStatus::Sending => notice.claimed_at.unwrap_or(notice.updated_at),
+            NoticeStatus::Parked => notice.updated_at,
+            _ => notice.next_attempt_at,
+        };
+        item = item.with_index(
+            Index::Gsi3,
+            keys::notices_in(station, queue),
+            keys::time_id(at, &notice.id),
+        );
+    }
+    item.expires_at =
+        Some((notice.created_at + chrono::Duration::days(crate::notices::KEEP_DAYS)).timestamp());
+    Ok(item)
+}
+
+/// A notice from its item.
+pub fn notice_from_item(item: &Item) -> Result<Notice, StoreError> {
+    versioned_record(item)
+}
+
+/// SMS sent to one number on one station day (the daily limit).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsCount {
+    /// The station.
+    pub station: StationId,
+    /// The station day.
+    pub day: chrono::NaiveDate,
+    /// Messages claimed for sending that day.
+    pub count: u32,
+}
+
+/// The item for a daily SMS count, kept for three days.
+pub fn sms_count_item(
+    key: Key,
+    count: &SmsCount,
+    version: u64,
+    now: DateTime<Utc>,
+) -> Result<Item, StoreError> {
+    let mut item = Item::new(key, to_body(count)?);
+    item.version = version;
+    item.expires_at = Some((now + chrono::Duration::days(3)).timestamp());
+    Ok(item)
+}
+
+/// A number's opt-out from SMS (回复TD退订).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOut {
+    /// The station.
+    pub station: StationId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An employer does not want a worker offered to them again (a no-show, a dispute).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// The station.
+    pub station: StationId,
+    /// The employer.
+    pub employer_id: String,
+    /// The worker.
+    pub worker_id: String,
+    /// Why, as staff recorded it.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// The item for an employer's block.
+pub fn block_item(block: &Block) -> Result<Item, StoreError> {
+    Ok(Item::new(
+        keys::employer_block(&block.station, &block.employer_id, &block.worker_id),
+        to_body(block)?,
+    ))
+}
+
+/// A block from its item.
+pub fn block_from_item(item: &Item) -> Result<Block, StoreError> {
+    from_item(item)
 }

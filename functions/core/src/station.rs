@@ -8,7 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::{i18n::LocalName, money::Money};
+use crate::{
+    i18n::LocalName, matching::settings::MatchingSettings, money::Money,
+    notices::settings::NoticeSettings,
+};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_stations.rs"));
 
@@ -119,6 +122,10 @@ struct StationFile {
     retention_days: u32,
     districts: Vec<District>,
     trades: Vec<Trade>,
+    #[serde(default)]
+    matching: MatchingSettings,
+    #[serde(default)]
+    notices: NoticeSettings,
 }
 
 /// A validated station.
@@ -146,6 +153,10 @@ pub struct Station {
     pub districts: Vec<District>,
     /// Trades, in display order.
     pub trades: Vec<Trade>,
+    /// How candidates are ranked and offers sent (`[matching]`).
+    pub matching: MatchingSettings,
+    /// Quiet hours, SMS limits and retries (`[notices]`).
+    pub notices: NoticeSettings,
 }
 
 /// Why a station file was refused.
@@ -273,6 +284,8 @@ impl Station {
                 )));
             }
         }
+        raw.matching.check().map_err(&invalid)?;
+        raw.notices.check().map_err(&invalid)?;
         Ok(Station {
             id,
             name: raw.name,
@@ -285,6 +298,8 @@ impl Station {
             retention_days: raw.retention_days,
             districts: raw.districts,
             trades: raw.trades,
+            matching: raw.matching,
+            notices: raw.notices,
         })
     }
 
@@ -296,6 +311,16 @@ impl Station {
     /// The district with `slug`.
     pub fn district(&self, slug: &str) -> Option<&District> {
         self.districts.iter().find(|d| d.slug == slug)
+    }
+
+    /// Districts whose workers may be offered work in `district`: the district itself
+    /// and its neighbours.
+    pub fn reach<'a>(&'a self, district: &'a str) -> Vec<&'a str> {
+        let mut out = vec![district];
+        if let Some(d) = self.district(district) {
+            out.extend(d.neighbours.iter().map(String::as_str));
+        }
+        out
     }
 
     /// The calendar date at the station at instant `now`.
@@ -385,6 +410,17 @@ impl Stations {
         &self.by_id[&self.default]
     }
 
+    /// The same stations with SMS quiet hours switched off, for the local demo (so that
+    /// notices show at any hour). Never used for a real deployment.
+    pub fn without_quiet_hours(mut self) -> Stations {
+        for station in self.by_id.values_mut() {
+            let mut changed = (**station).clone();
+            changed.notices.quiet_end = changed.notices.quiet_start.clone();
+            *station = Arc::new(changed);
+        }
+        self
+    }
+
     /// All stations, ordered by id.
     pub fn all(&self) -> impl Iterator<Item = &Arc<Station>> {
         self.by_id.values()
@@ -464,5 +500,33 @@ retention_days = 365
         let bad_tz =
             minimal(&format!("{district}{trade}")).replace("Asia/Shanghai", "Mars/Olympus");
         assert!(Station::from_toml("tz", &bad_tz).is_err());
+    }
+
+    #[test]
+    fn matching_and_notice_sections_are_optional_and_checked() {
+        let district = "[[districts]]\nslug = \"a-district\"\nname = { zh = \"甲\", en = \"A\" }\n";
+        let trade = "[[trades]]\nslug = \"cleaning\"\nname = { zh = \"保洁\", en = \"Cleaning\" }\nwage_floor_yuan = 150\n";
+        let base = format!("{district}{trade}");
+        let station = Station::from_toml("defaults", &minimal(&base)).unwrap();
+        assert_eq!(station.matching, MatchingSettings::default());
+        assert_eq!(station.notices, NoticeSettings::default());
+        let tuned = format!(
+            "{base}[matching]\nwave_factor = 3\nwindow_days = 14\n[notices]\nquiet_start = \"22:00\"\nsms_daily_limit = 3\n"
+        );
+        let station = Station::from_toml("tuned", &minimal(&tuned)).unwrap();
+        assert_eq!(station.matching.wave_factor, 3);
+        assert_eq!(station.matching.window_days, 14);
+        assert_eq!(station.matching.offer_expiry_minutes, 120);
+        assert_eq!(station.notices.sms_daily_limit, 3);
+        for bad in [
+            "[matching]\nwave_factor = 0\n",
+            "[matching]\nweight_days_worked = 0\nweight_offers = 0\n",
+            "[matching]\nspeed = 3\n",
+            "[notices]\nquiet_start = \"late\"\n",
+            "[notices]\nsms_daily_limit = 0\n",
+        ] {
+            let text = minimal(&format!("{base}{bad}"));
+            assert!(Station::from_toml("bad", &text).is_err(), "{bad}");
+        }
     }
 }

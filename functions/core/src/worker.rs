@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     dates::{MAX_LEAD_DAYS, parse_date},
+    i18n::Lang,
     input::RawInput,
     job::Source,
     money::Money,
@@ -105,6 +106,8 @@ pub struct WorkerDraft {
     /// Whether they accept automated matching (PIPL Art. 24); they may opt out and
     /// still browse and apply themselves.
     pub auto_matching: bool,
+    /// The language they used, for their notices.
+    pub lang: Lang,
 }
 
 impl WorkerDraft {
@@ -199,6 +202,7 @@ impl WorkerDraft {
             email,
             channel,
             auto_matching,
+            lang: input.lang(),
         })
     }
 }
@@ -267,6 +271,22 @@ pub struct Worker {
     pub version: u64,
     /// Hash of the worker's manage token.
     pub manage_token_hash: TokenHash,
+    /// The language of their notices (the language they signed up in).
+    #[serde(default)]
+    pub lang: Lang,
+    /// A station hold (blacklist entry): set by staff, e.g. after repeated no-shows;
+    /// no automated offers and no applications while it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Hold>,
+}
+
+/// Why and since when staff hold a worker back from offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// The reason staff recorded (kept for the worker to see on request).
+    pub reason: String,
+    /// Since when.
+    pub since: DateTime<Utc>,
 }
 
 impl Worker {
@@ -281,14 +301,16 @@ impl Worker {
         self.email = draft.email;
         self.channel = draft.channel;
         self.auto_matching = draft.auto_matching;
+        self.lang = draft.lang;
         self.consent = consent;
         self.status = WorkerStatus::Active;
         self.updated_at = now;
     }
 
-    /// Whether the worker should receive automated offers: active and not opted out.
+    /// Whether the worker should receive automated offers: active, not opted out and
+    /// not held back by staff.
     pub fn takes_automated_offers(&self) -> bool {
-        self.status == WorkerStatus::Active && self.auto_matching
+        self.status == WorkerStatus::Active && self.auto_matching && self.hold.is_none()
     }
 
     /// Every (trade, district) pair the worker takes automated offers for; empty when

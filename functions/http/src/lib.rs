@@ -7,6 +7,8 @@
 //! changes nothing.
 
 mod jobs;
+// Matching and notices (issue 4): offer links, applications, SMS replies.
+pub mod offers;
 mod reply;
 mod request;
 mod workers;
@@ -88,6 +90,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/workers/{id}/manage",
             get(workers::manage_page).post(workers::manage_action),
         )
+        // Matching and notices (issue 4):
+        .route("/api/offers/{id}", get(offers::show).post(offers::answer))
+        .route("/api/jobs/{id}/apply", axum::routing::post(offers::apply))
+        .route("/api/sms/inbound", axum::routing::post(offers::sms_inbound))
         .fallback(reply::not_found)
         .layer(middleware::map_response(security_headers))
         .with_state(state)

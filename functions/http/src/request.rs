@@ -77,7 +77,7 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Submitted, Failure>
         Ok(bytes) => bytes,
         Err(_) => return Err(Failure::PayloadTooLarge { flavor, lang }),
     };
-    let input = match flavor {
+    let mut input = match flavor {
         Flavor::Json => {
             let value: serde_json::Value =
                 serde_json::from_slice(&bytes).map_err(|_| Failure::Malformed { flavor, lang })?;
@@ -105,6 +105,10 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Submitted, Failure>
         }
     };
     let lang = input.one("_lang").and_then(Lang::parse).unwrap_or(lang);
+    if input.one("_lang").and_then(Lang::parse).is_none() {
+        // Use cases read the submitter's language from the input (notices go out in it).
+        input.push("_lang", lang.tag());
+    }
     Ok(Submitted {
         input,
         flavor,

@@ -128,6 +128,7 @@ impl App {
                 updated_at: now,
                 version: 1,
                 manage_token_hash: token.hash(),
+                lang: submission.input.lang(),
             };
             writes.push(Write::create(job_item(&job)?));
             let claim_index = writes.len();

@@ -100,6 +100,8 @@ impl App {
                         updated_at: now,
                         version: 1,
                         manage_token_hash: token.hash(),
+                        lang: draft.lang,
+                        hold: None,
                     };
                     let mut writes = vec![
                         Write::create(claim_item(
@@ -168,7 +170,7 @@ impl App {
         })
     }
 
-    async fn worker_by_id(
+    pub(crate) async fn worker_by_id(
         &self,
         station: &Station,
         id: &str,
@@ -184,7 +186,7 @@ impl App {
 
     /// The writes that turn `before` into `after`: the worker item (version-checked),
     /// the skill items brought in line, and the phone claim moved if the number changed.
-    async fn worker_writes(
+    pub(crate) async fn worker_writes(
         &self,
         before: &Worker,
         after: &Worker,

@@ -1,0 +1,621 @@
+//! Answering offers and applying from the board: both end in taking a place, which
+//! writes the job with one more place taken (checked against its version, so a job is
+//! never overbooked), the placement, the answered offer and the notices to the employer
+//! and the worker in one atomic batch.
+
+use std::time::Duration as StdDuration;
+
+use super::{App, Submission, SubmitError};
+use crate::{
+    idempotency::IdempotencyKey,
+    input::RawInput,
+    job::{Job, JobStatus, Source, is_id},
+    keys,
+    matching::offer::{AnswerVia, Offer, OfferStatus, is_link_part, verify_link},
+    notices::{JobSummary, Notice, NoticeData, NoticeKind, Recipient},
+    placement::{Placement, PlacementOrigin, PlacementStatus},
+    problem::Invalid,
+    records::{
+        claim_from_item, job_item, notice_item, offer_from_item, offer_item, placement_from_item,
+        placement_item, worker_from_item,
+    },
+    secrets::{ManageToken, SecretError, random_bytes},
+    station::Station,
+    store::{Index, Query, StoreError, Write},
+    worker::{Worker, WorkerDraft},
+};
+
+/// Tries at taking a place before giving up as busy. Every lost race means another
+/// worker took a place, so a job with `n` places settles within about `n` rounds.
+const PLACE_RETRIES: u32 = 40;
+
+/// An offer with what its page shows.
+#[derive(Clone, Debug)]
+pub struct OfferView {
+    /// The offer.
+    pub offer: Offer,
+    /// The job.
+    pub job: Job,
+    /// The worker it was made to.
+    pub worker: Worker,
+    /// Their place on the job, if they hold one.
+    pub placement: Option<Placement>,
+}
+
+/// What a worker answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Take the place.
+    Accept,
+    /// Say no.
+    Decline,
+}
+
+/// The result of taking a place.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaceOutcome {
+    /// The place is theirs (now, or already before: `newly` says which).
+    Placed {
+        /// The placement.
+        placement: Placement,
+        /// Whether this call took it.
+        newly: bool,
+    },
+    /// Every place is taken.
+    Full,
+    /// The job no longer takes workers (closed, taken down, over).
+    NotOpen,
+}
+
+/// The result of answering an offer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerOutcome {
+    /// Accepted (or accepted before).
+    Placed {
+        /// The placement.
+        placement: Placement,
+        /// Whether this answer took the place.
+        newly: bool,
+    },
+    /// Declined (or declined before, or closed anyway).
+    Declined,
+    /// Every place was taken first.
+    Full,
+    /// The job no longer takes workers.
+    NotOpen,
+    /// Already accepted: declining needs a call to the station.
+    AlreadyAccepted,
+}
+
+/// Why an offer could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum OfferError {
+    /// No such offer, or the link's signature does not match (not told apart).
+    #[error("not found")]
+    NotFound,
+    /// Kept losing races; try again.
+    #[error("busy")]
+    Busy,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No randomness.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// The result of applying from the board.
+#[derive(Clone, Debug)]
+pub enum ApplyOutcome {
+    /// The place is theirs (now, or already before).
+    Placed {
+        /// The placement.
+        placement: Placement,
+        /// Whether this application took it.
+        newly: bool,
+        /// The worker (signed up now, or found by phone).
+        worker: Worker,
+        /// The worker's manage link token when this application signed them up.
+        token: Option<ManageToken>,
+    },
+    /// Every place is taken.
+    Full,
+    /// The job no longer takes workers.
+    NotOpen,
+    /// Staff or the employer asked that this worker not be placed here.
+    Blocked,
+}
+
+/// Why an application was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// No such station or job.
+    #[error("not found")]
+    NotFound,
+    /// The fields are wrong; nothing was stored.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Kept losing races; try again.
+    #[error("busy")]
+    Busy,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No randomness.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+impl From<OfferError> for ApplyError {
+    fn from(e: OfferError) -> Self {
+        match e {
+            OfferError::NotFound => ApplyError::NotFound,
+            OfferError::Busy => ApplyError::Busy,
+            OfferError::Store(e) => ApplyError::Store(e),
+            OfferError::Secret(e) => ApplyError::Secret(e),
+        }
+    }
+}
+
+async fn jitter(attempt: u32) {
+    let mut byte = [0u8; 1];
+    let spread = random_bytes(&mut byte)
+        .map(|()| u64::from(byte[0] % 16))
+        .unwrap_or(7);
+    let base = u64::from(attempt.min(10)) * 4;
+    tokio::time::sleep(StdDuration::from_millis(base + spread)).await;
+}
+
+impl App {
+    /// The offer a link points at, if its signature is right.
+    pub async fn offer_by_link(
+        &self,
+        station: Option<&str>,
+        offer_id: &str,
+        sig: &str,
+    ) -> Result<OfferView, OfferError> {
+        let station = self.station(station).ok_or(OfferError::NotFound)?.clone();
+        if !is_link_part(offer_id) || !verify_link(&self.secrets, &station.id, offer_id, sig) {
+            return Err(OfferError::NotFound);
+        }
+        let page = self
+            .store
+            .query(&Query {
+                index: Some(Index::Gsi1),
+                ..Query::partition(keys::offer_by_link(&station.id, offer_id), 1)
+            })
+            .await?;
+        let item = page.items.first().ok_or(OfferError::NotFound)?;
+        // The index may lag: read the offer itself.
+        let item = self
+            .store
+            .get(&item.key)
+            .await?
+            .ok_or(OfferError::NotFound)?;
+        let offer = offer_from_item(&item)?;
+        self.offer_view(&station, offer).await
+    }
+
+    async fn offer_view(&self, station: &Station, offer: Offer) -> Result<OfferView, OfferError> {
+        let job = self
+            .job(station, &offer.job_id)
+            .await?
+            .ok_or(OfferError::NotFound)?;
+        let worker = self
+            .worker_by_id(station, &offer.worker_id)
+            .await?
+            .ok_or(OfferError::NotFound)?;
+        let placement = match self
+            .store
+            .get(&keys::placement(&station.id, &job.id, &worker.id))
+            .await?
+        {
+            Some(item) => Some(placement_from_item(&item)?),
+            None => None,
+        };
+        Ok(OfferView {
+            offer,
+            job,
+            worker,
+            placement,
+        })
+    }
+
+    /// Answers the offer a link points at. Safe to repeat: accepting twice holds one
+    /// place, declining twice declines once.
+    pub async fn answer_offer(
+        &self,
+        station: Option<&str>,
+        offer_id: &str,
+        sig: &str,
+        answer: Answer,
+    ) -> Result<AnswerOutcome, OfferError> {
+        let view = self.offer_by_link(station, offer_id, sig).await?;
+        let station = self
+            .station(Some(view.offer.station.as_str()))
+            .ok_or(OfferError::NotFound)?
+            .clone();
+        self.answer(&station, view.offer, &view.worker, answer, AnswerVia::Link)
+            .await
+    }
+
+    pub(crate) async fn answer(
+        &self,
+        station: &Station,
+        offer: Offer,
+        worker: &Worker,
+        answer: Answer,
+        via: AnswerVia,
+    ) -> Result<AnswerOutcome, OfferError> {
+        match answer {
+            Answer::Accept => {
+                let job_id = offer.job_id.clone();
+                let outcome = self
+                    .take_place(station, &job_id, worker, Some(offer), via)
+                    .await?;
+                Ok(match outcome {
+                    PlaceOutcome::Placed { placement, newly } => {
+                        AnswerOutcome::Placed { placement, newly }
+                    }
+                    PlaceOutcome::Full => AnswerOutcome::Full,
+                    PlaceOutcome::NotOpen => AnswerOutcome::NotOpen,
+                })
+            }
+            Answer::Decline => self.decline(station, offer, via).await,
+        }
+    }
+
+    async fn decline(
+        &self,
+        station: &Station,
+        offer: Offer,
+        via: AnswerVia,
+    ) -> Result<AnswerOutcome, OfferError> {
+        let key = keys::offer(&station.id, &offer.job_id, &offer.worker_id);
+        for _ in 0..super::RETRIES {
+            let item = self.store.get(&key).await?.ok_or(OfferError::NotFound)?;
+            let current = offer_from_item(&item)?;
+            match current.status {
+                OfferStatus::Accepted => return Ok(AnswerOutcome::AlreadyAccepted),
+                OfferStatus::Declined | OfferStatus::Filled | OfferStatus::Withdrawn => {
+                    return Ok(AnswerOutcome::Declined);
+                }
+                OfferStatus::Offered | OfferStatus::Expired => {}
+            }
+            let mut after = current.clone();
+            after.close(OfferStatus::Declined, via, self.clock.now());
+            after.version = current.version + 1;
+            match self
+                .store
+                .write(vec![Write::replace(offer_item(&after)?, current.version)])
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, job = %after.job_id, worker = %after.worker_id, "offer declined");
+                    return Ok(AnswerOutcome::Declined);
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(OfferError::Busy)
+    }
+
+    /// Takes a place on `job_id` for `worker` (answering `offer` if there is one):
+    /// the job with one more place taken, checked against its version, the placement,
+    /// the offer and the notices, in one atomic batch. Never overbooks; safe to repeat.
+    pub async fn take_place(
+        &self,
+        station: &Station,
+        job_id: &str,
+        worker: &Worker,
+        offer: Option<Offer>,
+        via: AnswerVia,
+    ) -> Result<PlaceOutcome, OfferError> {
+        let placement_key = keys::placement(&station.id, job_id, &worker.id);
+        let offer_key = keys::offer(&station.id, job_id, &worker.id);
+        for attempt in 0..PLACE_RETRIES {
+            let job = self
+                .job(station, job_id)
+                .await?
+                .ok_or(OfferError::NotFound)?;
+            let offer = match &offer {
+                None => None,
+                Some(_) => match self.store.get(&offer_key).await? {
+                    Some(item) => Some(offer_from_item(&item)?),
+                    None => None,
+                },
+            };
+            let now = self.clock.now();
+            if let Some(item) = self.store.get(&placement_key).await? {
+                let placement = placement_from_item(&item)?;
+                if placement.status != PlacementStatus::Cancelled {
+                    if let Some(offer) = offer.filter(|o| o.status != OfferStatus::Accepted) {
+                        // Applied first, then answered the offer: the offer is settled too.
+                        let mut after = offer.clone();
+                        after.close(OfferStatus::Accepted, via, now);
+                        after.version = offer.version + 1;
+                        match self
+                            .store
+                            .write(vec![Write::replace(offer_item(&after)?, offer.version)])
+                            .await
+                        {
+                            Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    return Ok(PlaceOutcome::Placed {
+                        placement,
+                        newly: false,
+                    });
+                }
+            }
+            if job.status != JobStatus::Published || job.open_places() == 0 {
+                let full = job.status == JobStatus::Filled
+                    || (job.status == JobStatus::Published && job.open_places() == 0);
+                if let Some(offer) = offer.filter(|o| o.is_open()) {
+                    let mut after = offer.clone();
+                    let status = if full {
+                        OfferStatus::Filled
+                    } else {
+                        OfferStatus::Withdrawn
+                    };
+                    after.close(status, via, now);
+                    after.version = offer.version + 1;
+                    match self
+                        .store
+                        .write(vec![Write::replace(offer_item(&after)?, offer.version)])
+                        .await
+                    {
+                        Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                return Ok(if full {
+                    PlaceOutcome::Full
+                } else {
+                    PlaceOutcome::NotOpen
+                });
+            }
+            let mut after = job.clone();
+            after.placed += 1;
+            after.updated_at = now;
+            after.version = job.version + 1;
+            if after.open_places() == 0 {
+                after
+                    .transition(JobStatus::Filled, now)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            }
+            let placement = Placement {
+                station: station.id.clone(),
+                job_id: job.id.clone(),
+                worker_id: worker.id.clone(),
+                trade: job.trade.clone(),
+                district: job.district.clone(),
+                daily_wage: job.daily_wage,
+                start: job.dates.start,
+                end: job.dates.end,
+                status: PlacementStatus::Reserved,
+                origin: match via {
+                    AnswerVia::Application => PlacementOrigin::Application,
+                    _ => PlacementOrigin::Offer,
+                },
+                days_worked: None,
+                wage_paid: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            let mut writes = vec![
+                Write::replace(job_item(&after)?, job.version),
+                Write::create(placement_item(&placement)?),
+            ];
+            let offer_index = writes.len();
+            if let Some(offer) = &offer {
+                let mut answered = offer.clone();
+                answered.close(OfferStatus::Accepted, via, now);
+                answered.version = offer.version + 1;
+                writes.push(Write::replace(offer_item(&answered)?, offer.version));
+            }
+            for notice in self.placement_notices(&after, worker, via, now) {
+                // A placement is made once, so these are new: `put` keeps an old notice
+                // of a cancelled placement from blocking a new one.
+                writes.push(Write::put(notice_item(&notice)?));
+            }
+            match self.store.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, job = %job.id, worker = %worker.id, placed = after.placed, headcount = after.headcount, "place taken");
+                    return Ok(PlaceOutcome::Placed {
+                        placement,
+                        newly: true,
+                    });
+                }
+                Err(StoreError::ConditionFailed { index }) if index == 0 => jitter(attempt).await,
+                Err(StoreError::Contention) => jitter(attempt).await,
+                Err(StoreError::ConditionFailed { index })
+                    if index == 1 || index == offer_index => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(OfferError::Busy)
+    }
+
+    /// The notices a placement makes: the employer learns the worker's name and phone
+    /// (only now), the worker learns whom to call and where to go.
+    fn placement_notices(
+        &self,
+        job: &Job,
+        worker: &Worker,
+        via: AnswerVia,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<Notice> {
+        let summary = JobSummary::of(job);
+        let mut to_employer = Notice::new(
+            job.station.clone(),
+            NoticeKind::WorkerPlaced,
+            (&job.id, &worker.id),
+            Recipient::employer(job),
+            NoticeData {
+                job: Some(summary.clone()),
+                worker_name: Some(worker.name.as_str().to_owned()),
+                worker_phone: Some(worker.phone.clone()),
+                ..NoticeData::default()
+            },
+            now,
+        );
+        to_employer.job_id = Some(job.id.clone());
+        to_employer.worker_id = Some(worker.id.clone());
+        let recipient = if via == AnswerVia::Sms {
+            Recipient::worker_by_sms(worker)
+        } else {
+            Recipient::worker(worker)
+        };
+        let mut to_worker = Notice::new(
+            job.station.clone(),
+            NoticeKind::Placed,
+            (&job.id, &worker.id),
+            recipient,
+            NoticeData {
+                job: Some(summary),
+                contact_name: Some(job.contact_name.as_str().to_owned()),
+                contact_phone: Some(job.contact_phone.clone()),
+                ..NoticeData::default()
+            },
+            now,
+        );
+        to_worker.job_id = Some(job.id.clone());
+        to_worker.worker_id = Some(worker.id.clone());
+        vec![to_employer, to_worker]
+    }
+
+    /// A worker applies from the board: signs up (or is found by phone) and takes a
+    /// place exactly as if accepting an offer. Fields: `name`, `phone`, `consent`;
+    /// automated offers stay off unless `auto_matching` is sent (applying is not
+    /// consent to them). Safe to repeat: a second application holds the same place.
+    pub async fn apply_to_job(
+        &self,
+        station: Option<&str>,
+        job_id: &str,
+        input: &RawInput,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<ApplyOutcome, ApplyError> {
+        let station = self.station(station).ok_or(ApplyError::NotFound)?.clone();
+        if !is_id(job_id) {
+            return Err(ApplyError::NotFound);
+        }
+        let job = self
+            .job(&station, job_id)
+            .await?
+            .filter(|j| j.status != JobStatus::PendingReview && j.status != JobStatus::Rejected)
+            .ok_or(ApplyError::NotFound)?;
+        let mut fields = RawInput::new();
+        for name in ["name", "phone", "consent", "_lang"] {
+            if let Some(value) = input.one(name) {
+                fields.push(name, value);
+            }
+        }
+        fields.push("trades", job.trade.as_str());
+        fields.push("districts", job.district.as_str());
+        fields.push("channel", "sms");
+        fields.push(
+            "auto_matching",
+            if input.flag("auto_matching") == Some(true) {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        let now = self.clock.now();
+        let draft = WorkerDraft::parse(&station, &fields, station.today(now))?;
+        match job.status {
+            JobStatus::Filled => return Ok(ApplyOutcome::Full),
+            JobStatus::Published if job.open_places() == 0 => return Ok(ApplyOutcome::Full),
+            JobStatus::Published => {}
+            _ => return Ok(ApplyOutcome::NotOpen),
+        }
+        let phone_key = self.secrets.phone_key(&station.id, &draft.phone);
+        let existing = match self
+            .store
+            .get(&keys::worker_phone(&station.id, &phone_key))
+            .await?
+        {
+            Some(item) => {
+                let claim = claim_from_item(&item)?;
+                self.worker_by_id(&station, &claim.owner_id).await?
+            }
+            None => None,
+        };
+        let (worker, token) = match existing {
+            Some(worker) => {
+                let token = match key {
+                    Some(key) => {
+                        let token = self.token_for("worker", &worker.id, Some(key))?;
+                        worker.manage_token_hash.matches(&token).then_some(token)
+                    }
+                    None => None,
+                };
+                (worker, token)
+            }
+            None => {
+                let saved = self
+                    .sign_up(Submission {
+                        station: Some(station.id.as_str()),
+                        input: &fields,
+                        idempotency_key: key,
+                        source: Source::Online,
+                    })
+                    .await
+                    .map_err(|e| match e {
+                        SubmitError::Invalid(invalid) => ApplyError::Invalid(invalid),
+                        SubmitError::UnknownStation => ApplyError::NotFound,
+                        SubmitError::KeyReused => ApplyError::Busy,
+                        SubmitError::Store(e) => ApplyError::Store(e),
+                        SubmitError::Secret(e) => ApplyError::Secret(e),
+                    })?;
+                (saved.record, Some(saved.token))
+            }
+        };
+        if worker.hold.is_some()
+            || self
+                .store
+                .get(&keys::employer_block(
+                    &station.id,
+                    &job.employer_id,
+                    &worker.id,
+                ))
+                .await?
+                .is_some()
+        {
+            return Ok(ApplyOutcome::Blocked);
+        }
+        let offer = match self
+            .store
+            .get(&keys::offer(&station.id, &job.id, &worker.id))
+            .await?
+        {
+            Some(item) => Some(offer_from_item(&item)?),
+            None => None,
+        };
+        let outcome = self
+            .take_place(&station, &job.id, &worker, offer, AnswerVia::Application)
+            .await?;
+        Ok(match outcome {
+            PlaceOutcome::Placed { placement, newly } => ApplyOutcome::Placed {
+                placement,
+                newly,
+                worker,
+                token,
+            },
+            PlaceOutcome::Full => ApplyOutcome::Full,
+            PlaceOutcome::NotOpen => ApplyOutcome::NotOpen,
+        })
+    }
+
+    /// A worker by id (for staff tools and tests).
+    pub async fn worker(&self, station: &Station, id: &str) -> Result<Option<Worker>, StoreError> {
+        match self.store.get(&keys::worker(&station.id, id)).await? {
+            Some(item) if is_id(id) => Ok(Some(worker_from_item(&item)?)),
+            _ => Ok(None),
+        }
+    }
+}

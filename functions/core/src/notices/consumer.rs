@@ -1,0 +1,52 @@
+//! The notifier step on the change stream: every notice that appears (or is released
+//! by the scheduled step) as `pending` is handed to [`NoticeSender::process`].
+
+use async_trait::async_trait;
+
+use super::{NoticeStatus, send::NoticeSender};
+use crate::{
+    changes::{Change, ChangeConsumer, ConsumeError},
+    records::notice_from_item,
+};
+
+/// Sends pending notices as they appear.
+pub struct NotifierConsumer {
+    /// The sender.
+    pub sender: NoticeSender,
+}
+
+const NAME: &str = "notifier";
+
+/// The notice id and station of a change that made a notice pending.
+fn pending_notice(change: &Change) -> Option<(String, String)> {
+    if change.key.sk != "NOTICE" {
+        return None;
+    }
+    let notice = notice_from_item(change.new.as_ref()?).ok()?;
+    (notice.status == NoticeStatus::Pending)
+        .then(|| (notice.station.as_str().to_owned(), notice.id))
+}
+
+#[async_trait]
+impl ChangeConsumer for NotifierConsumer {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn consume(&self, changes: &[Change]) -> Result<(), ConsumeError> {
+        for (position, change) in changes.iter().enumerate() {
+            let Some((station_id, notice_id)) = pending_notice(change) else {
+                continue;
+            };
+            let Some(station) = self.sender.app.station(Some(&station_id)).cloned() else {
+                tracing::warn!(station = %station_id, "notice of a station this deployment does not serve");
+                continue;
+            };
+            self.sender
+                .process(&station, &notice_id)
+                .await
+                .map_err(|e| ConsumeError::store(NAME, position, &e))?;
+        }
+        Ok(())
+    }
+}

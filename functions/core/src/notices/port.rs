@@ -1,0 +1,96 @@
+//! The ports notices go out through: one [`Notifier`] (SMS gateway, mail server, a
+//! file locally) and one [`NoticeRenderer`] (the templates). Adapters live in their
+//! own crates; this module holds only the contracts.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{Notice, Receipt};
+use crate::{
+    phone::{Email, MobileNumber},
+    station::Station,
+};
+
+/// Where a message goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Address {
+    /// A mainland China mobile number (SMS).
+    Sms(MobileNumber),
+    /// An e-mail address.
+    Email(Email),
+}
+
+/// A rendered message, ready for a gateway.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The notice it renders (for logs and idempotency tokens).
+    pub notice_id: String,
+    /// The recipient.
+    pub to: Address,
+    /// The sender's display name (the station).
+    pub from_name: String,
+    /// E-mail subject (e-mail only).
+    pub subject: Option<String>,
+    /// The text: the whole SMS, or the plain-text part of an e-mail.
+    pub text: String,
+    /// The HTML part of an e-mail.
+    pub html: Option<String>,
+}
+
+/// Why a message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Not sent, and worth trying again later (throttled, server busy, no connection).
+    #[error("temporary failure: {0}")]
+    Retryable(String),
+    /// Not sent, and never will be as it stands (bad number or address, refused).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+    /// It may or may not have gone (a timeout after the message was handed over).
+    /// Sending again could send it twice, so such notices are parked for staff.
+    #[error("outcome unknown: {0}")]
+    Unknown(String),
+}
+
+/// The one way notices leave the system.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends one message. Must not retry on its own after the message may have been
+    /// handed over (the caller decides, knowing the ledger).
+    async fn send(&self, message: &Message) -> Result<Receipt, SendError>;
+}
+
+/// SMS through one notifier, e-mail through another.
+pub struct ByChannel {
+    /// Sends SMS.
+    pub sms: Arc<dyn Notifier>,
+    /// Sends e-mail.
+    pub email: Arc<dyn Notifier>,
+}
+
+#[async_trait]
+impl Notifier for ByChannel {
+    async fn send(&self, message: &Message) -> Result<Receipt, SendError> {
+        match message.to {
+            Address::Sms(_) => self.sms.send(message).await,
+            Address::Email(_) => self.email.send(message).await,
+        }
+    }
+}
+
+/// A template problem: a bug, so the notice is parked rather than retried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rendering notice {notice}: {reason}")]
+pub struct RenderError {
+    /// Which notice.
+    pub notice: String,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// Turns a notice into the message its recipient reads.
+pub trait NoticeRenderer: Send + Sync {
+    /// The message for `notice` of `station`.
+    fn render(&self, notice: &Notice, station: &Station) -> Result<Message, RenderError>;
+}
