@@ -2,8 +2,10 @@
 //!
 //! - `lingong serve [--demo]`: the API, the pages and the background work in one
 //!   process, on the embedded store (or DynamoDB with `--dynamodb-endpoint`).
+//! - `lingong sms-inbound-key`: the key an SMS gateway signs inbound replies with.
 
 mod demo;
+mod notices;
 mod serve;
 mod setup;
 
@@ -21,6 +23,12 @@ struct Cli {
 enum Command {
     /// Run the API and the pages locally, printing the address to open.
     Serve(serve::ServeArgs),
+    /// Print the key an SMS gateway signs inbound replies with (`POST /api/sms/inbound`).
+    SmsInboundKey {
+        /// Data directory holding the deployment secret (or set `LINGONG_SECRET`).
+        #[arg(long, default_value = ".lingong-data", env = "LINGONG_DATA")]
+        data: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -36,5 +44,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
+        Command::SmsInboundKey { data } => {
+            let secrets = setup::load_secret(&data)?;
+            println!("{}", lingong_core::app::sms::inbound_key(&secrets));
+            Ok(())
+        }
     }
 }

@@ -11,12 +11,18 @@ use axum::{
     routing::get,
 };
 use clap::Args;
-use lingong_core::{Lang, app::JobFilter, changes::ChangeConsumer};
+use lingong_core::{
+    Lang,
+    app::JobFilter,
+    changes::ChangeConsumer,
+    matching::consumer::Matcher,
+    notices::{consumer::NotifierConsumer, send::NoticeSender},
+};
 use lingong_http::AppState;
-use lingong_site::{Chrome, FormState, Renderer, static_file};
+use lingong_site::{Chrome, FormState, NoticeTemplates, Renderer, static_file};
 use minijinja::{context, value::Serde};
 
-use crate::{demo, setup};
+use crate::{demo, notices, setup};
 
 /// Options of `lingong serve`.
 #[derive(Debug, Args)]
@@ -32,11 +38,33 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     #[command(flatten)]
     pub store: setup::StoreArgs,
+    /// Send e-mail notices to this SMTP server (e.g. `smtp://127.0.0.1:2525`) instead
+    /// of writing them to `<data>/notices/`. SMS are always written there locally.
+    #[arg(long, env = "LINGONG_SMTP")]
+    pub smtp: Option<String>,
+    /// The sender address of e-mail notices.
+    #[arg(
+        long,
+        env = "LINGONG_MAIL_FROM",
+        default_value = "notices@lingong.localhost"
+    )]
+    pub mail_from: String,
+    /// Seconds between runs of the scheduled step (offer expiry, held notices).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub sweep_seconds: u64,
 }
 
 /// Runs the server until Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let setup::Wired { app, change_log } = setup::build_app(&args.store).await?;
+    let setup::Wired {
+        mut app,
+        change_log,
+    } = setup::build_app(&args.store).await?;
+    if args.demo {
+        // The demo shows notices at any hour; real stations keep their quiet hours.
+        app.stations = Arc::new((*app.stations).clone().without_quiet_hours());
+        println!("Demo: SMS quiet hours are off so notices show at any hour.");
+    }
     if args.demo {
         let seeded = demo::seed(&app).await.context("seeding demo data")?;
         if seeded > 0 {
@@ -51,12 +79,43 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
+    let site = Arc::new(Renderer::new()?);
+    let notifier = notices::local_notifier(
+        args.store.data.clone(),
+        args.smtp
+            .as_ref()
+            .map(|url| lingong_notify_smtp::SmtpSettings {
+                url: url.clone(),
+                from: args.mail_from.clone(),
+                credentials: None,
+            }),
+    )?;
+    let sender = NoticeSender {
+        app: app.clone(),
+        notifier,
+        renderer: Arc::new(NoticeTemplates::new(site.clone(), &public_base_url)),
+    };
+    let sweeper = app.clone();
     let state = Arc::new(AppState {
-        app,
+        app: app.clone(),
         site: Renderer::new()?,
         public_base_url: Some(public_base_url.clone()),
     });
-    let consumers: Vec<Arc<dyn ChangeConsumer>> = Vec::new();
+    let consumers: Vec<Arc<dyn ChangeConsumer>> = vec![
+        Arc::new(Matcher { app: app.clone() }),
+        Arc::new(NotifierConsumer { sender }),
+    ];
+    // The scheduled step (a minutely schedule on AWS) runs in-process here.
+    let every = std::time::Duration::from_secs(args.sweep_seconds);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = sweeper.sweep().await {
+                tracing::error!(error = %e, "scheduled step failed");
+            }
+        }
+    });
     match change_log {
         Some(log) => lingong_core::changes::spawn_consumers(log, consumers),
         None => println!(

@@ -1,1 +1,214 @@
-//! placeholder
+//! Notices by e-mail: the notifier port on SMTP with `lettre` (rustls on aws-lc-rs, no
+//! OpenSSL). In production the server is Amazon SES's SMTP endpoint with STARTTLS and
+//! credentials from Secrets Manager; locally and in tests any SMTP server will do
+//! (`smtp://127.0.0.1:2525`).
+//!
+//! Each message carries a `Message-ID` made from its notice id, so in the rare case a
+//! connection breaks after the server took the message and the notice is tried again,
+//! mail programs show the two copies as one.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
+    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
+    transport::smtp::authentication::Credentials,
+};
+use lingong_core::notices::{
+    Receipt,
+    port::{Address, Message, Notifier, SendError},
+};
+
+/// Why the SMTP notifier could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpConfigError {
+    /// The server URL is not `smtp://`, `smtps://` (or with `?tls=required`).
+    #[error("SMTP server URL: {0}")]
+    Url(String),
+    /// The sender address is not an address.
+    #[error("sender address `{0}` is not valid")]
+    From(String),
+}
+
+/// Where and how to send mail.
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    /// `smtp://host:port` (plain, local only), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`.
+    pub url: String,
+    /// The sender address, e.g. `notices@lingong.example.cn`.
+    pub from: String,
+    /// User name and password (SES SMTP credentials), if the server wants them.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Sends e-mail notices over SMTP.
+#[derive(Clone)]
+pub struct SmtpNotifier {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    domain: String,
+}
+
+impl std::fmt::Debug for SmtpNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpNotifier")
+            .field("from", &self.from.email.to_string())
+            .finish()
+    }
+}
+
+impl SmtpNotifier {
+    /// A notifier for `settings`. Connects lazily, on the first message; must be called
+    /// inside a Tokio runtime (the connection pool lives on it).
+    pub fn new(settings: &SmtpSettings) -> Result<SmtpNotifier, SmtpConfigError> {
+        let url = settings.url.trim();
+        if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+            return Err(SmtpConfigError::Url(
+                "must start with smtp:// or smtps://".into(),
+            ));
+        }
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| SmtpConfigError::Url(e.to_string()))?
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some((user, password)) = &settings.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|_| SmtpConfigError::From(settings.from.clone()))?;
+        let domain = from.email.domain().to_owned();
+        Ok(SmtpNotifier {
+            transport: builder.build(),
+            from,
+            domain,
+        })
+    }
+
+    fn build(&self, message: &Message) -> Result<lettre::Message, SendError> {
+        let Address::Email(to) = &message.to else {
+            return Err(SendError::Permanent(
+                "the SMTP notifier sends e-mail only".into(),
+            ));
+        };
+        let to: Mailbox = to
+            .as_str()
+            .parse()
+            .map_err(|_| SendError::Permanent("recipient address refused".into()))?;
+        let from = Mailbox::new(Some(message.from_name.clone()), self.from.email.clone());
+        let builder = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(message.subject.clone().unwrap_or_default())
+            .message_id(Some(format!("<{}@{}>", message.notice_id, self.domain)));
+        let text = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.text.clone());
+        let built = match &message.html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative().singlepart(text).singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html.clone()),
+                ),
+            ),
+            None => builder.singlepart(text),
+        };
+        built.map_err(|e| SendError::Permanent(format!("message could not be built: {e}")))
+    }
+}
+
+/// Sorts an SMTP failure into retry, give up, or unknown outcome.
+pub fn classify(error: &lettre::transport::smtp::Error) -> SendError {
+    let code = error
+        .status()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "-".into());
+    if error.is_transient() {
+        SendError::Retryable(format!("SMTP {code}"))
+    } else if error.is_permanent() {
+        SendError::Permanent(format!("SMTP {code}"))
+    } else if error.is_timeout() || error.is_response() {
+        // The server may have taken the message before we stopped hearing from it.
+        SendError::Unknown("SMTP server stopped answering".into())
+    } else if error.is_client() || error.is_tls() {
+        SendError::Permanent("SMTP client or TLS set-up failed".into())
+    } else {
+        // No connection, or it broke: nothing was accepted (an accepted message would
+        // have had its reply).
+        SendError::Retryable("SMTP server unreachable".into())
+    }
+}
+
+#[async_trait]
+impl Notifier for SmtpNotifier {
+    async fn send(&self, message: &Message) -> Result<Receipt, SendError> {
+        let email = self.build(message)?;
+        let message_id = format!("<{}@{}>", message.notice_id, self.domain);
+        match self.transport.send(email).await {
+            Ok(_) => Ok(Receipt {
+                provider: "smtp".into(),
+                message_id: Some(message_id),
+            }),
+            Err(error) => {
+                let classified = classify(&error);
+                tracing::warn!(error = %classified, "SMTP send failed");
+                Err(classified)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use lingong_core::phone::{Email, MobileNumber};
+
+    use super::*;
+
+    fn settings(url: &str) -> SmtpSettings {
+        SmtpSettings {
+            url: url.into(),
+            from: "notices@lingong.example.cn".into(),
+            credentials: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn settings_are_checked() {
+        assert!(SmtpNotifier::new(&settings("smtp://127.0.0.1:2525")).is_ok());
+        assert!(
+            SmtpNotifier::new(&settings("smtp://email-smtp.example.com:587?tls=required")).is_ok()
+        );
+        assert!(SmtpNotifier::new(&settings("http://127.0.0.1")).is_err());
+        let mut bad_from = settings("smtp://127.0.0.1:2525");
+        bad_from.from = "not an address".into();
+        assert!(SmtpNotifier::new(&bad_from).is_err());
+    }
+
+    #[tokio::test]
+    async fn sms_is_refused_and_a_closed_port_is_retryable() {
+        // Port 1 on loopback: nothing listens there.
+        let notifier = SmtpNotifier::new(&settings("smtp://127.0.0.1:1")).unwrap();
+        let mut message = Message {
+            notice_id: "01JOB.01WKR.offer".into(),
+            to: Address::Sms(MobileNumber::parse("p", "13800000000").unwrap()),
+            from_name: "零工驿站".into(),
+            subject: Some("岗位通知".into()),
+            text: "text".into(),
+            html: None,
+        };
+        assert!(matches!(
+            notifier.send(&message).await,
+            Err(SendError::Permanent(_))
+        ));
+        message.to = Address::Email(Email::parse("e", "ma@example.com").unwrap());
+        assert!(matches!(
+            notifier.send(&message).await,
+            Err(SendError::Retryable(_))
+        ));
+    }
+}

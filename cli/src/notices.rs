@@ -1,0 +1,108 @@
+//! The local notifier of `lingong serve`: every notice is written to
+//! `<data>/notices/` (SMS as `.txt`, e-mail as `.eml` with its HTML part beside it) and
+//! printed, so the demo shows what workers and employers would receive. With
+//! `--smtp`, e-mail goes to that SMTP server instead.
+
+use std::{path::PathBuf, sync::Arc};
+
+use async_trait::async_trait;
+use lingong_core::notices::{
+    Receipt,
+    port::{Address, ByChannel, Message, Notifier, SendError},
+};
+use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
+
+/// Writes notices to files and prints them.
+pub struct FileNotifier {
+    dir: PathBuf,
+}
+
+impl FileNotifier {
+    /// A notifier writing into `dir` (created on first use).
+    pub fn new(dir: PathBuf) -> FileNotifier {
+        FileNotifier { dir }
+    }
+}
+
+fn safe_name(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Notifier for FileNotifier {
+    async fn send(&self, message: &Message) -> Result<Receipt, SendError> {
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(|e| SendError::Retryable(format!("notices folder: {e}")))?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let base = format!("{stamp}-{}", safe_name(&message.notice_id));
+        let (channel, to, path, body) = match &message.to {
+            Address::Sms(phone) => (
+                "SMS",
+                phone.masked(),
+                self.dir.join(format!("{base}.sms.txt")),
+                format!("To: {}\n\n{}\n", phone.as_str(), message.text),
+            ),
+            Address::Email(email) => (
+                "E-mail",
+                email.masked(),
+                self.dir.join(format!("{base}.eml")),
+                format!(
+                    "To: {}\nFrom: {}\nSubject: {}\n\n{}",
+                    email.as_str(),
+                    message.from_name,
+                    message.subject.clone().unwrap_or_default(),
+                    message.text
+                ),
+            ),
+        };
+        tokio::fs::write(&path, body.as_bytes())
+            .await
+            .map_err(|e| SendError::Retryable(format!("writing {}: {e}", path.display())))?;
+        if let Some(html) = &message.html {
+            let html_path = self.dir.join(format!("{base}.html"));
+            tokio::fs::write(&html_path, html.as_bytes())
+                .await
+                .map_err(|e| {
+                    SendError::Retryable(format!("writing {}: {e}", html_path.display()))
+                })?;
+        }
+        let headline = match &message.subject {
+            Some(subject) => format!("{channel} → {to}: {subject}"),
+            None => format!("{channel} → {to}"),
+        };
+        println!("\n── {headline} ({})", path.display());
+        match &message.to {
+            Address::Sms(_) => println!("{}", message.text),
+            Address::Email(_) => println!("{}", message.text.trim_end()),
+        }
+        Ok(Receipt {
+            provider: "file".into(),
+            message_id: Some(path.display().to_string()),
+        })
+    }
+}
+
+/// The notifier `lingong serve` uses: files for SMS, and for e-mail too unless an SMTP
+/// server is given.
+pub fn local_notifier(
+    data: PathBuf,
+    smtp: Option<SmtpSettings>,
+) -> anyhow::Result<Arc<dyn Notifier>> {
+    let files: Arc<dyn Notifier> = Arc::new(FileNotifier::new(data.join("notices")));
+    Ok(match smtp {
+        None => files,
+        Some(settings) => Arc::new(ByChannel {
+            sms: files,
+            email: Arc::new(SmtpNotifier::new(&settings)?),
+        }),
+    })
+}
