@@ -44,19 +44,21 @@ pub fn dynamo_store(config: &aws_config::SdkConfig) -> anyhow::Result<DynamoStor
 pub async fn secrets(config: &aws_config::SdkConfig) -> anyhow::Result<Secrets> {
     let text = match std::env::var("LINGONG_SECRET") {
         Ok(text) => text,
-        Err(_) => {
-            let arn = required_env("SECRET_ARN")?;
-            aws_sdk_secretsmanager::Client::new(config)
-                .get_secret_value()
-                .secret_id(&arn)
-                .send()
-                .await
-                .context("reading the deployment secret from Secrets Manager")?
-                .secret_string
-                .context("the deployment secret has no string value")?
-        }
+        Err(_) => secret_text(config, &required_env("SECRET_ARN")?).await?,
     };
     Ok(Secrets::from_hex(&text)?)
+}
+
+/// The string value of the Secrets Manager secret `arn`.
+pub async fn secret_text(config: &aws_config::SdkConfig, arn: &str) -> anyhow::Result<String> {
+    aws_sdk_secretsmanager::Client::new(config)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .context("reading a secret from Secrets Manager")?
+        .secret_string
+        .context("the secret has no string value")
 }
 
 /// The use cases wired to DynamoDB, the built-in stations and the secret.

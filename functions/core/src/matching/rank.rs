@@ -58,14 +58,15 @@ impl Factors {
     }
 }
 
-/// The draw for `worker_id` from `seed`: the first eight bytes of
-/// SHA-256(seed as 16 hex digits, `:`, worker id). Independent of who else is ranked,
-/// so adding a candidate never reshuffles the others.
+/// The draw for `worker_id` from `seed`: the top 52 bits of the first eight bytes of
+/// SHA-256(seed as 16 hex digits, `:`, worker id) — 52 bits so that every store and
+/// JSON reader keeps the number exact. Independent of who else is ranked, so adding a
+/// candidate never reshuffles the others.
 pub fn draw(seed: u64, worker_id: &str) -> u64 {
     let digest = Sha256::digest(format!("{seed:016x}:{worker_id}").as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(bytes)
+    u64::from_be_bytes(bytes) >> 12
 }
 
 /// Compares two candidates: `Less` means `a` is asked before `b`.
