@@ -10,6 +10,9 @@ use std::sync::{
 };
 
 use lingong_core::ItemStore;
+
+// Matching and notices (issue 4):
+pub mod flow;
 use lingong_store_dynamodb::{DynamoStore, create_table};
 use lingong_store_embedded::RedbStore;
 

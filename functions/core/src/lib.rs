@@ -29,6 +29,7 @@ pub mod records;
 pub mod secrets;
 pub mod station;
 pub mod store;
+pub mod store_memory;
 pub mod text;
 pub mod worker;
 

@@ -527,12 +527,6 @@ impl App {
         );
         let now = self.clock.now();
         let draft = WorkerDraft::parse(&station, &fields, station.today(now))?;
-        match job.status {
-            JobStatus::Filled => return Ok(ApplyOutcome::Full),
-            JobStatus::Published if job.open_places() == 0 => return Ok(ApplyOutcome::Full),
-            JobStatus::Published => {}
-            _ => return Ok(ApplyOutcome::NotOpen),
-        }
         let phone_key = self.secrets.phone_key(&station.id, &draft.phone);
         let existing = match self
             .store
@@ -546,6 +540,7 @@ impl App {
             None => None,
         };
         let (worker, token) = match existing {
+            // A known worker: taking the place decides (they may already hold it).
             Some(worker) => {
                 let token = match key {
                     Some(key) => {
@@ -556,7 +551,16 @@ impl App {
                 };
                 (worker, token)
             }
+            // Someone new is signed up only for a job that takes workers.
             None => {
+                match job.status {
+                    JobStatus::Filled => return Ok(ApplyOutcome::Full),
+                    JobStatus::Published if job.open_places() == 0 => {
+                        return Ok(ApplyOutcome::Full);
+                    }
+                    JobStatus::Published => {}
+                    _ => return Ok(ApplyOutcome::NotOpen),
+                }
                 let saved = self
                     .sign_up(Submission {
                         station: Some(station.id.as_str()),
