@@ -58,8 +58,9 @@ fn streams_client(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
         .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
         .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
+        // DynamoDB Local keeps data per access key and region: the store's own.
         .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-            "test", "test", None, None, "tests",
+            "local", "local", None, None, "tests",
         ))
         .build();
     aws_sdk_dynamodbstreams::Client::from_conf(config)

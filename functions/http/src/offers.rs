@@ -423,7 +423,9 @@ pub const TIMESTAMP_HEADER: &str = "x-lingong-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-lingong-signature";
 
 /// `POST /api/sms/inbound`: an SMS reply forwarded by the gateway, signed with the
-/// shared key. Fields `from` (the sender's number), `text`, optional `station`.
+/// shared key. Fields `from` (the sender's number), `text`, optional `message_id` (the
+/// gateway's id: a redelivery gets the first answer and does nothing again) and
+/// `station`.
 /// Answers JSON only, never personal data.
 pub async fn sms_inbound(
     State(state): State<Arc<AppState>>,
@@ -484,7 +486,12 @@ pub async fn sms_inbound(
     }
     match state
         .app
-        .sms_inbound(input.one("station"), input.text("from"), input.text("text"))
+        .sms_inbound(
+            input.one("station"),
+            input.text("from"),
+            input.text("text"),
+            input.one("message_id"),
+        )
         .await
     {
         Ok(outcome) => Json(json!({ "result": outcome.as_str() })).into_response(),

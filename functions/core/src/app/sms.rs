@@ -11,11 +11,12 @@ use super::{
     offers::{Answer, AnswerOutcome, OfferError},
 };
 use crate::{
+    idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     keys,
     matching::offer::{AnswerVia, Offer},
     notices::{Notice, NoticeData, NoticeKind, Recipient},
     phone::MobileNumber,
-    problem::Invalid,
+    problem::{FieldError, Invalid},
     records::{OptOut, claim_from_item, notice_item, offer_from_item, worker_from_item},
     secrets::{Secrets, hex},
     station::Station,
@@ -126,6 +127,25 @@ pub enum InboundOutcome {
 }
 
 impl InboundOutcome {
+    fn parse(text: &str) -> Option<InboundOutcome> {
+        [
+            InboundOutcome::Accepted,
+            InboundOutcome::AlreadyAccepted,
+            InboundOutcome::Declined,
+            InboundOutcome::Full,
+            InboundOutcome::NoOpenOffer,
+            InboundOutcome::Unsubscribed,
+            InboundOutcome::Help,
+            InboundOutcome::UnknownNumber,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == text)
+    }
+}
+
+const SMS_INBOUND: &str = "sms_inbound";
+
+impl InboundOutcome {
     /// The name in API answers.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -170,8 +190,67 @@ impl From<OfferError> for InboundError {
 
 impl App {
     /// Handles one SMS reply from `from`. Safe to repeat: each command acts on the state
-    /// it finds, and the answers it sends are one per (offer or day, worker, kind).
+    /// it finds, and the answers it sends are one per (offer or day, worker, kind). With
+    /// the gateway's `message_id`, a redelivered reply returns the first outcome and
+    /// does nothing again.
     pub async fn sms_inbound(
+        &self,
+        station: Option<&str>,
+        from: &str,
+        text: &str,
+        message_id: Option<&str>,
+    ) -> Result<InboundOutcome, InboundError> {
+        let Some(message_id) = message_id.map(str::trim).filter(|m| !m.is_empty()) else {
+            return self.handle_sms(station, from, text).await;
+        };
+        let key = IdempotencyKey::parse("message_id", &format!("sms:{message_id}"))
+            .map_err(Invalid::one)?;
+        let home = self
+            .station(station)
+            .ok_or(InboundError::UnknownStation)?
+            .clone();
+        let fingerprint = crate::secrets::sha256_hex(format!("{from}\n{text}").as_bytes());
+        let now = self.clock.now();
+        let condition =
+            match idempotency::check(&*self.store, &home.id, &key, SMS_INBOUND, &fingerprint, now)
+                .await?
+            {
+                Prior::Replay(record) => {
+                    if let Some(outcome) = InboundOutcome::parse(&record.outcome) {
+                        return Ok(outcome);
+                    }
+                    return self.handle_sms(station, from, text).await;
+                }
+                Prior::Mismatch => {
+                    return Err(Invalid::one(FieldError::new(
+                        "message_id",
+                        "error.idempotency_reused",
+                    ))
+                    .into());
+                }
+                Prior::Fresh(condition) => condition,
+            };
+        let outcome = self.handle_sms(station, from, text).await?;
+        let record = IdempotencyRecord {
+            station: home.id.clone(),
+            action: SMS_INBOUND.into(),
+            fingerprint,
+            record_id: message_id.chars().take(100).collect(),
+            outcome: outcome.as_str().into(),
+            created_at: now,
+        };
+        match self
+            .store
+            .write(vec![idempotency::claim(&key, &record, condition)?])
+            .await
+        {
+            // A concurrent redelivery recorded it first: same effects either way.
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(outcome),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn handle_sms(
         &self,
         station: Option<&str>,
         from: &str,
