@@ -54,6 +54,8 @@ pub enum Backend {
     Dynamo,
     /// The redb file store.
     Embedded,
+    /// The in-memory store (simulations and benchmarks).
+    Memory,
 }
 
 /// A fresh, empty store of `backend`.
@@ -71,6 +73,11 @@ pub async fn fresh_store(backend: Backend) -> TestStore {
                 _dir: None,
             }
         }
+        Backend::Memory => TestStore {
+            store: Arc::new(lingong_core::store_memory::MemoryStore::new()),
+            location: "memory".into(),
+            _dir: None,
+        },
         Backend::Embedded => {
             let dir = tempfile::tempdir().expect("temporary directory");
             let store = RedbStore::open_dir(dir.path()).expect("open the embedded store");

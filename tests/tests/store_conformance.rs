@@ -498,3 +498,51 @@ async fn optimistic_counter_under_concurrency(backend: Backend) {
     assert_eq!(done.body["n"], json!(20));
     assert_eq!(done.version, 21);
 }
+
+/// The in-memory store (used by the matching benchmark) keeps the same contract.
+mod memory {
+    #[tokio::test]
+    async fn bodies_round_trip() {
+        super::bodies_round_trip(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn create_refuses_to_overwrite() {
+        super::create_refuses_to_overwrite(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn versions_guard_updates() {
+        super::versions_guard_updates(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn a_failed_condition_writes_nothing() {
+        super::a_failed_condition_writes_nothing(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn malformed_batches_are_refused() {
+        super::malformed_batches_are_refused(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn partition_queries_order_filter_and_page() {
+        super::partition_queries_order_filter_and_page(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn index_entries_follow_the_item() {
+        super::index_entries_follow_the_item(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn index_pages_join_up_exactly() {
+        super::index_pages_join_up_exactly(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn get_many_returns_what_exists() {
+        super::get_many_returns_what_exists(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn expiry_round_trips() {
+        super::expiry_round_trips(lingong_tests::Backend::Memory).await;
+    }
+    #[tokio::test]
+    async fn optimistic_counter_under_concurrency() {
+        super::optimistic_counter_under_concurrency(lingong_tests::Backend::Memory).await;
+    }
+}
