@@ -62,14 +62,14 @@ pub async fn history(
     .iter()
     .map(placement_from_item)
     .collect::<Result<Vec<_>, _>>()?;
-    let mut offer_times = Vec::new();
+    let mut offers = Vec::new();
     let mut query =
         Query::index_newest_first(Index::Gsi2, keys::offers_of_worker(station, worker_id), 20);
     'pages: loop {
         let page = store.query(&query).await?;
         for item in &page.items {
             let offer: Offer = offer_from_item(item)?;
-            offer_times.push(offer.offered_at);
+            offers.push((offer.offered_at, offer.status));
             if offer.offered_at <= window_start {
                 break 'pages;
             }
@@ -79,10 +79,7 @@ pub async fn history(
             None => break,
         }
     }
-    Ok(History {
-        placements,
-        offer_times,
-    })
+    Ok(History { placements, offers })
 }
 
 impl App {

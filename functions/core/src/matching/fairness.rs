@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::{rank::Factors, settings::MatchingSettings};
+use super::{offer::OfferStatus, rank::Factors, settings::MatchingSettings};
 use crate::{
     dates::WorkDates,
     job::Job,
@@ -19,8 +19,17 @@ use crate::{
 pub struct History {
     /// Their placements that may touch the window or the job's dates.
     pub placements: Vec<Placement>,
-    /// When they received offers, newest first, back to at least the window's start.
-    pub offer_times: Vec<DateTime<Utc>>,
+    /// Their offers (when, and how each ended), newest first, back to at least the
+    /// window's start.
+    pub offers: Vec<(DateTime<Utc>, OfferStatus)>,
+}
+
+/// Whether an offer counts as a chance the worker had. An offer closed because every
+/// place was taken (or the job closed) before they could answer was no chance: it
+/// neither adds to their load nor ends their wait. Otherwise a worker who reads SMS
+/// slowly would lose races and then be asked less for having lost them.
+pub fn was_a_chance(status: OfferStatus) -> bool {
+    !matches!(status, OfferStatus::Filled | OfferStatus::Withdrawn)
 }
 
 /// The days in the window: the `window_days` days up to and including `today`.
@@ -72,12 +81,14 @@ pub fn factors(
     settings: &MatchingSettings,
 ) -> Factors {
     let window_start = now - Duration::days(i64::from(settings.window_days));
-    let offers = history
-        .offer_times
+    let chances: Vec<DateTime<Utc>> = history
+        .offers
         .iter()
-        .filter(|t| **t > window_start)
-        .count();
-    let last_offer = history.offer_times.iter().max().copied();
+        .filter(|(_, status)| was_a_chance(*status))
+        .map(|(at, _)| *at)
+        .collect();
+    let offers = chances.iter().filter(|t| **t > window_start).count();
+    let last_offer = chances.iter().max().copied();
     let last_placement = history
         .placements
         .iter()
@@ -94,7 +105,7 @@ pub fn factors(
         days_worked: days_worked(&history.placements, window(today, settings)),
         offers: u32::try_from(offers).unwrap_or(u32::MAX),
         waited_hours,
-        never_offered: history.offer_times.is_empty(),
+        never_offered: chances.is_empty(),
         exact_district: worker.districts.iter().any(|d| d == &job.district),
         wage_fit: worker
             .expected_daily_wage
@@ -156,6 +167,16 @@ mod tests {
         done.days_worked = Some(2);
         let w = window(day("2026-11-28"), &MatchingSettings::default());
         assert_eq!(days_worked(&[done], w), 2);
+    }
+
+    #[test]
+    fn offers_lost_to_a_full_job_are_no_chance() {
+        assert!(was_a_chance(OfferStatus::Declined));
+        assert!(was_a_chance(OfferStatus::Expired));
+        assert!(was_a_chance(OfferStatus::Accepted));
+        assert!(was_a_chance(OfferStatus::Offered));
+        assert!(!was_a_chance(OfferStatus::Filled));
+        assert!(!was_a_chance(OfferStatus::Withdrawn));
     }
 
     #[test]
