@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the API and the pages locally, printing the address to open.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Print the key an SMS gateway signs inbound replies with (`POST /api/sms/inbound`).
     SmsInboundKey {
         /// Data directory holding the deployment secret (or set `LINGONG_SECRET`).
@@ -43,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve::run(args).await,
+        Command::Serve(args) => serve::run(*args).await,
         Command::SmsInboundKey { data } => {
             let secrets = setup::load_secret(&data)?;
             println!("{}", lingong_core::app::sms::inbound_key(&secrets));

@@ -139,10 +139,7 @@ impl TableStream {
         let mut records = Vec::new();
         let shards: Vec<String> = self.iterators.keys().cloned().collect();
         for shard in shards {
-            loop {
-                let Some(Some(iterator)) = self.iterators.get(&shard).cloned() else {
-                    break;
-                };
+            while let Some(Some(iterator)) = self.iterators.get(&shard).cloned() {
                 let output = self
                     .client
                     .get_records()

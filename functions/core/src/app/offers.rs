@@ -110,11 +110,11 @@ pub enum ApplyOutcome {
     /// The place is theirs (now, or already before).
     Placed {
         /// The placement.
-        placement: Placement,
+        placement: Box<Placement>,
         /// Whether this application took it.
         newly: bool,
         /// The worker (signed up now, or found by phone).
-        worker: Worker,
+        worker: Box<Worker>,
         /// The worker's manage link token when this application signed them up.
         token: Option<ManageToken>,
     },
@@ -430,7 +430,7 @@ impl App {
                         newly: true,
                     });
                 }
-                Err(StoreError::ConditionFailed { index }) if index == 0 => jitter(attempt).await,
+                Err(StoreError::ConditionFailed { index: 0 }) => jitter(attempt).await,
                 Err(StoreError::Contention) => jitter(attempt).await,
                 Err(StoreError::ConditionFailed { index })
                     if index == 1 || index == offer_index => {}
@@ -605,9 +605,9 @@ impl App {
             .await?;
         Ok(match outcome {
             PlaceOutcome::Placed { placement, newly } => ApplyOutcome::Placed {
-                placement,
+                placement: Box::new(placement),
                 newly,
-                worker,
+                worker: Box::new(worker),
                 token,
             },
             PlaceOutcome::Full => ApplyOutcome::Full,
