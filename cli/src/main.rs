@@ -2,10 +2,12 @@
 //!
 //! - `lingong serve [--demo]`: the API, the pages and the background work in one
 //!   process, on the embedded store (or DynamoDB with `--dynamodb-endpoint`).
+//! - `lingong staff add`: create a staff account.
 
 mod demo;
 mod serve;
 mod setup;
+mod staff;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +23,15 @@ struct Cli {
 enum Command {
     /// Run the API and the pages locally, printing the address to open.
     Serve(serve::ServeArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Create a staff account (prints a generated password unless --password-stdin).
+    Add(staff::AddArgs),
 }
 
 #[tokio::main]
@@ -36,5 +47,6 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
+        Command::Staff(StaffCommand::Add(args)) => staff::add(args).await,
     }
 }

@@ -24,9 +24,17 @@ pub fn required_env(name: &str) -> anyhow::Result<String> {
     std::env::var(name).with_context(|| format!("environment variable {name} is not set"))
 }
 
-/// The shared AWS configuration (region and credentials from the Lambda environment).
+/// The shared AWS configuration. Lambda passes region and credentials in environment
+/// variables, so only those providers are consulted: no profile files, no instance
+/// metadata, nothing that costs time at cold start.
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        )
+        .load()
+        .await
 }
 
 /// The DynamoDB store named by `TABLE_NAME` (and `LINGONG_DYNAMODB_ENDPOINT` locally).

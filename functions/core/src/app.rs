@@ -2,11 +2,16 @@
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
 mod jobs;
+mod moderation;
+mod staff;
 mod workers;
 
 use std::sync::Arc;
 
-pub use jobs::JobFilter;
+pub use jobs::{JobFilter, POST_JOB};
+pub use moderation::{StaffActionError, StationSettings};
+pub use staff::{Actor, AddStaffError, LoginError, SessionError};
+pub use workers::SIGN_UP;
 
 use crate::{
     clock::Clock,
@@ -102,6 +107,9 @@ pub enum SubmitError {
     /// No randomness for ids or tokens.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// Staff have barred this employer from posting.
+    #[error("the employer may not post")]
+    Refused,
 }
 
 /// Why a manage-link action failed.
@@ -134,6 +142,31 @@ impl App {
     /// The station a request names (or the default).
     pub fn station(&self, id: Option<&str>) -> Option<&Arc<Station>> {
         self.stations.get(id)
+    }
+
+    /// Whether a keyed request is a retry of one already done (so checks that count or
+    /// consume something, like rate limits and proof of work, must let it through to
+    /// get its first answer back).
+    pub async fn is_replay(
+        &self,
+        station: &Station,
+        key: Option<&IdempotencyKey>,
+        action: &str,
+        input: &RawInput,
+    ) -> Result<bool, StoreError> {
+        let Some(key) = key else {
+            return Ok(false);
+        };
+        let prior = crate::idempotency::check(
+            &*self.store,
+            &station.id,
+            key,
+            action,
+            &input.fingerprint(action),
+            self.clock.now(),
+        )
+        .await?;
+        Ok(matches!(prior, crate::idempotency::Prior::Replay(_)))
     }
 
     fn token_for(

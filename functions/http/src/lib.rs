@@ -6,9 +6,11 @@
 //! work with no JavaScript). Every error is a clear message in Chinese or English and
 //! changes nothing.
 
+pub mod guard;
 mod jobs;
 mod reply;
 mod request;
+pub mod staff;
 mod workers;
 
 use std::sync::Arc;
@@ -78,6 +80,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/health", get(|| async { "ok" }))
+        .route("/api/challenge", get(challenge))
         .route("/api/jobs", get(jobs::list).post(jobs::post))
         .route(
             "/api/jobs/{id}/manage",
@@ -88,9 +91,22 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/workers/{id}/manage",
             get(workers::manage_page).post(workers::manage_action),
         )
+        .merge(staff::routes())
         .fallback(reply::not_found)
         .layer(middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// `GET /api/challenge`: a fresh proof-of-work challenge for a form's script.
+async fn challenge(axum::extract::State(state): axum::extract::State<Arc<AppState>>) -> Response {
+    use axum::response::IntoResponse;
+    match lingong_core::pow::challenge(&state.app.secrets, state.app.clock.now()) {
+        Ok(challenge) => axum::Json(challenge).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "creating a challenge failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Headers every API answer carries. Answers are personal (manage links, form errors
