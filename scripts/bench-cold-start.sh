@@ -25,6 +25,7 @@ export AWS_EC2_METADATA_DISABLED=true AWS_REGION=cn-northwest-1 \
   LINGONG_SECRET="$(printf '%064d' 0)" DEFAULT_STATION=xining-chengzhong RUST_LOG=warn
 
 cases=(--case "hello-world=target/release/hello-lambda=benches/lambda-start/events/hello.json")
+cases+=(--case "hello-world + DynamoDB client=target/release/hello-dynamo-lambda=benches/lambda-start/events/hello.json")
 cases+=(--case "lingong-api (GET /api/health)=target/release/lingong-api=benches/lambda-start/events/api-health.json")
 cases+=(--case "lingong-api (POST /api/jobs, DynamoDB)=target/release/lingong-api=tests/fixtures/events/apigw-v2-post-job.json")
 for extra in ${BENCH_CASES:-}; do cases+=(--case "$extra"); done

@@ -68,16 +68,30 @@ pub async fn secrets(config: &aws_config::SdkConfig) -> anyhow::Result<Secrets> 
 }
 
 /// The use cases wired to DynamoDB, the built-in stations and the secret.
+/// The time of each cold-start step is logged, so an operator can see where a slow start
+/// goes.
 pub async fn app() -> anyhow::Result<App> {
+    let started = std::time::Instant::now();
     let config = aws_config().await;
+    let configured = started.elapsed();
     let mut stations = Stations::embedded()?;
     if let Ok(id) = std::env::var("DEFAULT_STATION") {
         stations = stations.with_default(&id)?;
     }
+    let loaded = started.elapsed();
+    let store = dynamo_store(&config)?;
+    let secrets = secrets(&config).await?;
+    let done = started.elapsed();
+    tracing::info!(
+        aws_config_us = configured.as_micros() as u64,
+        stations_us = (loaded - configured).as_micros() as u64,
+        store_and_secret_us = (done - loaded).as_micros() as u64,
+        "cold start wiring"
+    );
     Ok(App {
-        store: Arc::new(dynamo_store(&config)?),
+        store: Arc::new(store),
         stations: Arc::new(stations),
         clock: Arc::new(SystemClock),
-        secrets: secrets(&config).await?,
+        secrets,
     })
 }
