@@ -365,3 +365,36 @@ pub async fn seed(app: &App) -> anyhow::Result<usize> {
     }
     Ok(added)
 }
+
+/// The demo administrator's login, created on first use and kept (readable, for the
+/// demo only) in `<data>/demo-admin-password` so every start can print it.
+pub async fn admin_login(app: &App, data: &std::path::Path) -> anyhow::Result<(String, String)> {
+    let station = app.stations.default_station().clone();
+    let file = data.join("demo-admin-password");
+    if let Ok(password) = std::fs::read_to_string(&file) {
+        return Ok(("admin".into(), password.trim().to_owned()));
+    }
+    let password = crate::staff::generate_password()?;
+    match app
+        .add_staff(
+            &station,
+            "admin",
+            "演示管理员",
+            lingong_core::staff::Role::Admin,
+            &password,
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(lingong_core::app::AddStaffError::Taken) => {
+            anyhow::bail!(
+                "a staff account `admin` exists but {} is missing",
+                file.display()
+            )
+        }
+        Err(e) => return Err(e.into()),
+    }
+    std::fs::create_dir_all(data)?;
+    std::fs::write(&file, &password)?;
+    Ok(("admin".into(), password))
+}

@@ -2,12 +2,14 @@
 //!
 //! - `lingong serve [--demo]`: the API, the pages and the background work in one
 //!   process, on the embedded store (or DynamoDB with `--dynamodb-endpoint`).
+//! - `lingong staff add`: create a staff account.
 //! - `lingong sms-inbound-key`: the key an SMS gateway signs inbound replies with.
 
 mod demo;
 mod notices;
 mod serve;
 mod setup;
+mod staff;
 
 use clap::{Parser, Subcommand};
 
@@ -23,12 +25,21 @@ struct Cli {
 enum Command {
     /// Run the API and the pages locally, printing the address to open.
     Serve(Box<serve::ServeArgs>),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Print the key an SMS gateway signs inbound replies with (`POST /api/sms/inbound`).
     SmsInboundKey {
         /// Data directory holding the deployment secret (or set `LINGONG_SECRET`).
         #[arg(long, default_value = ".lingong-data", env = "LINGONG_DATA")]
         data: std::path::PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Create a staff account (prints a generated password unless --password-stdin).
+    Add(staff::AddArgs),
 }
 
 #[tokio::main]
@@ -44,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(*args).await,
+        Command::Staff(StaffCommand::Add(args)) => staff::add(args).await,
         Command::SmsInboundKey { data } => {
             let secrets = setup::load_secret(&data)?;
             println!("{}", lingong_core::app::sms::inbound_key(&secrets));

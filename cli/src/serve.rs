@@ -70,6 +70,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         if seeded > 0 {
             println!("Seeded {seeded} demo records.");
         }
+        let (user, password) = demo::admin_login(&app, &args.store.data)
+            .await
+            .context("creating the demo administrator")?;
+        println!("Staff console: /staff/login  user: {user}  password: {password}");
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -128,12 +132,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         setup::describe(&args.store)
     );
     println!("Open {public_base_url}/ in a browser. Press Ctrl-C to stop.");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving")?;
+    let router = router.layer(axum::middleware::from_fn(peer_address));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")?;
     Ok(())
 }
 
@@ -222,4 +230,17 @@ async fn page(State(state): State<Arc<AppState>>, lang: Lang, path: String) -> R
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// This server is the edge: whatever `X-Forwarded-For` a client sends is replaced by the
+/// TCP peer's address, the one the handlers trust (for login throttling, rate limits).
+async fn peer_address(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&peer.ip().to_string()) {
+        request.headers_mut().insert("x-forwarded-for", value);
+    }
+    next.run(request).await
 }

@@ -63,8 +63,8 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> 
 }
 
 impl Renderer {
-    /// Loads every embedded template. Fails only if a template does not parse, which
-    /// the tests catch before release.
+    /// The environment over the embedded templates (compiled lazily; the tests compile
+    /// every one, so a broken template never reaches a release).
     pub fn new() -> Result<Renderer, RenderError> {
         let mut env = Environment::new();
         // Escape HTML and XML by file name; everything else (plain-text mail, SMS) raw.
@@ -85,13 +85,14 @@ impl Renderer {
                 source,
             })?;
         env.set_syntax(syntax);
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .map_err(|source| RenderError {
-                    template: (*name).to_owned(),
-                    source,
-                })?;
-        }
+        // Templates compile on first use, so a cold start that answers JSON never pays
+        // for parsing pages it will not render.
+        env.set_loader(|name| {
+            Ok(TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, source)| (*source).to_owned()))
+        });
         env.add_function("t", translate);
         Ok(Renderer { env })
     }
@@ -131,5 +132,10 @@ mod tests {
     fn every_template_parses() {
         let renderer = Renderer::new().unwrap();
         assert!(renderer.template_names().count() > 5);
+        for name in renderer.template_names() {
+            if let Err(e) = renderer.env.get_template(name) {
+                panic!("{name}: {e:#}");
+            }
+        }
     }
 }

@@ -24,9 +24,17 @@ pub fn required_env(name: &str) -> anyhow::Result<String> {
     std::env::var(name).with_context(|| format!("environment variable {name} is not set"))
 }
 
-/// The shared AWS configuration (region and credentials from the Lambda environment).
+/// The shared AWS configuration. Lambda passes region and credentials in environment
+/// variables, so only those providers are consulted: no profile files, no instance
+/// metadata, nothing that costs time at cold start.
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        )
+        .load()
+        .await
 }
 
 /// The DynamoDB store named by `TABLE_NAME` (and `LINGONG_DYNAMODB_ENDPOINT` locally).
@@ -62,16 +70,30 @@ pub async fn secret_text(config: &aws_config::SdkConfig, arn: &str) -> anyhow::R
 }
 
 /// The use cases wired to DynamoDB, the built-in stations and the secret.
+/// The time of each cold-start step is logged, so an operator can see where a slow start
+/// goes.
 pub async fn app() -> anyhow::Result<App> {
+    let started = std::time::Instant::now();
     let config = aws_config().await;
+    let configured = started.elapsed();
     let mut stations = Stations::embedded()?;
     if let Ok(id) = std::env::var("DEFAULT_STATION") {
         stations = stations.with_default(&id)?;
     }
+    let loaded = started.elapsed();
+    let store = dynamo_store(&config)?;
+    let secrets = secrets(&config).await?;
+    let done = started.elapsed();
+    tracing::info!(
+        aws_config_us = configured.as_micros() as u64,
+        stations_us = (loaded - configured).as_micros() as u64,
+        store_and_secret_us = (done - loaded).as_micros() as u64,
+        "cold start wiring"
+    );
     Ok(App {
-        store: Arc::new(dynamo_store(&config)?),
+        store: Arc::new(store),
         stations: Arc::new(stations),
         clock: Arc::new(SystemClock),
-        secrets: secrets(&config).await?,
+        secrets,
     })
 }

@@ -2,6 +2,8 @@
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
 mod jobs;
+mod moderation;
+mod staff;
 mod workers;
 // Matching and notices (issue 4):
 mod blocks;
@@ -11,12 +13,15 @@ pub mod sweep;
 
 use std::sync::Arc;
 
-pub use jobs::JobFilter;
+pub use jobs::{JobFilter, POST_JOB};
+pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{
     Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
 };
 pub use sms::{InboundError, InboundOutcome};
+pub use staff::{Actor, AddStaffError, LoginError, SessionError};
 pub use sweep::SweepReport;
+pub use workers::SIGN_UP;
 
 use crate::{
     clock::Clock,
@@ -112,6 +117,9 @@ pub enum SubmitError {
     /// No randomness for ids or tokens.
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// Staff have barred this employer from posting.
+    #[error("the employer may not post")]
+    Refused,
 }
 
 /// Why a manage-link action failed.
@@ -144,6 +152,31 @@ impl App {
     /// The station a request names (or the default).
     pub fn station(&self, id: Option<&str>) -> Option<&Arc<Station>> {
         self.stations.get(id)
+    }
+
+    /// Whether a keyed request is a retry of one already done (so checks that count or
+    /// consume something, like rate limits and proof of work, must let it through to
+    /// get its first answer back).
+    pub async fn is_replay(
+        &self,
+        station: &Station,
+        key: Option<&IdempotencyKey>,
+        action: &str,
+        input: &RawInput,
+    ) -> Result<bool, StoreError> {
+        let Some(key) = key else {
+            return Ok(false);
+        };
+        let prior = crate::idempotency::check(
+            &*self.store,
+            &station.id,
+            key,
+            action,
+            &input.fingerprint(action),
+            self.clock.now(),
+        )
+        .await?;
+        Ok(matches!(prior, crate::idempotency::Prior::Replay(_)))
     }
 
     fn token_for(

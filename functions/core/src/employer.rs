@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    credit_code::CreditCode,
     phone::{Email, MobileNumber},
     station::StationId,
     text::{EmployerName, PersonName},
@@ -27,6 +28,18 @@ pub struct Employer {
     pub contact_email: Option<Email>,
     /// Verified by staff (business licence checked).
     pub verified: bool,
+    /// The unified social credit code staff checked, if verified as a business.
+    #[serde(default)]
+    pub credit_code: Option<CreditCode>,
+    /// The name on the business licence, as staff recorded it.
+    #[serde(default)]
+    pub licence_name: Option<String>,
+    /// Barred from posting by staff.
+    #[serde(default)]
+    pub blacklisted: bool,
+    /// Why, when barred.
+    #[serde(default)]
+    pub blacklist_reason: Option<String>,
     /// First posting.
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -17,6 +17,13 @@
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
 //! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | — | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
+//! | rate-limit counter | `ST#s#LIMIT#<limit>#<subject hash>#<window start>` | `LIMIT` | — | — | — (TTL: window end) |
+//! | audit entry | `ST#s#AUDIT#<yyyy-mm>` | `<at>#<id>` | — | — | `ST#s#AUDITOF#<kind>#<id>` / `<at>#<id>` |
+//! | staff account | `ST#s#STAFF#<username>` | `STAFF` | — | — | `ST#s#STAFFS` / `<username>` |
+//! | staff session | `ST#s#SESSION#<session hash>` | `SESSION` | — | — | — (TTL: expiry) |
+//! | station settings | `ST#s#SETTINGS` | `SETTINGS` | — | — | — |
+//! | employer's job link | `ST#s#EMP#<employer id>` | `JOB#<job id>` | — | — | — |
+//! | used proof-of-work | `ST#s#POW#<signature hash>` | `POW` | — | — | — (TTL: challenge expiry) |
 //! | offer | `ST#s#JOB#<job id>` | `OFFER#<worker id>` | `ST#s#OFFER#<offer id>` / `OFFER` | `ST#s#WKR#<worker id>#OFFERS` / `<offered_at>#<job id>` | open only: `ST#s#OFFERS#open` / `<expires_at>#<job id>#<worker id>` |
 //! | matching decision | `ST#s#DECISION#<job id>` | `<wave:04>#<part:03>` | — | — | part 0 only: `ST#s#DECISIONS` / `<created_at>#<job id>#<wave>` |
 //! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | — | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
@@ -45,23 +52,30 @@
 //! 12. A worker's placements, most recent first (days worked lately, for fair
 //!     rotation): gsi2 `ST#s#WKR#<id>#PLACES`, descending.
 //! 13. A station's placements by time (data wall, reports): gsi3 `ST#s#PLACES`.
-//! 14. The offers made for a job (wave size, who was asked): query pk
+//! 14. A rate limit's count in the current window: `get(rate-limit counter)`.
+//! 15. The audit log of a month, newest first: query pk `ST#s#AUDIT#<yyyy-mm>`,
+//!     descending; the history of one record: gsi3 `ST#s#AUDITOF#<kind>#<id>`.
+//! 16. A staff account by username: `get(staff account)`; all staff: gsi3 `ST#s#STAFFS`.
+//! 17. A session by its cookie: `get(staff session)`.
+//! 18. The jobs an employer posted (to carry a verification to them): query pk
+//!     `ST#s#EMP#<id>`, sk prefix `JOB#`.
+//! 19. The offers made for a job (wave size, who was asked): query pk
 //!     `ST#s#JOB#<id>`, sk prefix `OFFER#` — strongly consistent, so two waves never
 //!     miss each other's offers.
-//! 15. An offer from its link: gsi1 `ST#s#OFFER#<offer id>`, then `get(offer)`.
-//! 16. A worker's offers, newest first (offers received lately and time since the last
+//! 20. An offer from its link: gsi1 `ST#s#OFFER#<offer id>`, then `get(offer)`.
+//! 21. A worker's offers, newest first (offers received lately and time since the last
 //!     one, for fair rotation; the newest open offer when they reply by SMS):
 //!     gsi2 `ST#s#WKR#<id>#OFFERS`, descending.
-//! 17. Offers past their answer time (the scheduled expiry step): gsi3
+//! 22. Offers past their answer time (the scheduled expiry step): gsi3
 //!     `ST#s#OFFERS#open`, sort key up to now.
-//! 18. The rankings made for a job (why these workers): query pk
+//! 23. The rankings made for a job (why these workers): query pk
 //!     `ST#s#DECISION#<job id>`; recent rankings of a station: gsi3 `ST#s#DECISIONS`.
-//! 19. A notice by (job or day, person, kind) — the send ledger, so a retried step never
+//! 24. A notice by (job or day, person, kind) — the send ledger, so a retried step never
 //!     sends twice: `get(notice)`. Notices due to be (re)sent, being sent, or parked for
 //!     staff: gsi3 `ST#s#NOTICES#due` / `#sending` / `#parked`, oldest first.
-//! 20. SMS sent to a number today (daily limit): `get(SMS count)`.
-//! 21. Whether a number opted out of SMS: `get(SMS opt-out)`.
-//! 22. The workers an employer does not want offered again: query pk
+//! 25. SMS sent to a number today (daily limit): `get(SMS count)`.
+//! 26. Whether a number opted out of SMS: `get(SMS opt-out)`.
+//! 27. The workers an employer does not want offered again: query pk
 //!     `ST#s#EMP#<id>`, sk prefix `BLOCK#`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -177,6 +191,71 @@ pub fn placements_of_worker(station: &StationId, worker_id: &str) -> String {
 /// gsi3 partition: a station's placements.
 pub fn placements(station: &StationId) -> String {
     format!("{}PLACES", prefix(station))
+}
+
+/// A rate-limit counter for one subject in one window.
+pub fn rate_limit(station: &StationId, limit: &str, subject_key: &str, window_start: i64) -> Key {
+    Key::new(
+        format!(
+            "{}LIMIT#{limit}#{subject_key}#{window_start}",
+            prefix(station)
+        ),
+        "LIMIT",
+    )
+}
+
+/// The audit partition of the month containing `at`.
+pub fn audit_partition(station: &StationId, at: DateTime<Utc>) -> String {
+    format!("{}AUDIT#{}", prefix(station), at.format("%Y-%m"))
+}
+
+/// An audit entry.
+pub fn audit(station: &StationId, at: DateTime<Utc>, id: &str) -> Key {
+    Key::new(audit_partition(station, at), time_id(at, id))
+}
+
+/// gsi3 partition: the audit history of one record.
+pub fn audit_by_target(station: &StationId, kind: &str, id: &str) -> String {
+    format!("{}AUDITOF#{kind}#{id}", prefix(station))
+}
+
+/// A staff account.
+pub fn staff(station: &StationId, username: &str) -> Key {
+    Key::new(format!("{}STAFF#{username}", prefix(station)), "STAFF")
+}
+
+/// gsi3 partition: a station's staff.
+pub fn staff_accounts(station: &StationId) -> String {
+    format!("{}STAFFS", prefix(station))
+}
+
+/// A staff session, by the hash of its id.
+pub fn session(station: &StationId, session_hash: &str) -> Key {
+    Key::new(
+        format!("{}SESSION#{session_hash}", prefix(station)),
+        "SESSION",
+    )
+}
+
+/// The station's settings changed at run time (they override the station file).
+pub fn settings(station: &StationId) -> Key {
+    Key::new(format!("{}SETTINGS", prefix(station)), "SETTINGS")
+}
+
+/// Sort-key prefix of the job links filed under an employer.
+pub const EMPLOYER_JOB_PREFIX: &str = "JOB#";
+
+/// The link from an employer to one of their jobs.
+pub fn employer_job(station: &StationId, employer_id: &str, job_id: &str) -> Key {
+    Key::new(
+        format!("{}EMP#{employer_id}", prefix(station)),
+        format!("{EMPLOYER_JOB_PREFIX}{job_id}"),
+    )
+}
+
+/// The record that a proof-of-work solution was used.
+pub fn used_pow(station: &StationId, signature_hash: &str) -> Key {
+    Key::new(format!("{}POW#{signature_hash}", prefix(station)), "POW")
 }
 
 // ---- Matching and notices (issue 4) ----

@@ -10,8 +10,10 @@
 //! Nothing here knows about AWS or HTTP: adapters and handlers live in their own crates.
 
 pub mod app;
+pub mod audit;
 pub mod changes;
 pub mod clock;
+pub mod credit_code;
 pub mod dates;
 pub mod employer;
 pub mod i18n;
@@ -19,14 +21,17 @@ pub mod idempotency;
 pub mod input;
 pub mod job;
 pub mod keys;
+pub mod limits;
 pub mod matching;
 pub mod money;
 pub mod notices;
 pub mod phone;
 pub mod placement;
+pub mod pow;
 pub mod problem;
 pub mod records;
 pub mod secrets;
+pub mod staff;
 pub mod station;
 pub mod store;
 pub mod store_memory;

@@ -193,6 +193,40 @@ pub fn skill_items(worker: &Worker) -> Result<Vec<Item>, StoreError> {
         .collect()
 }
 
+/// The item for a staff account.
+pub fn staff_item(account: &crate::staff::StaffAccount) -> Result<Item, StoreError> {
+    Ok(versioned_item(
+        keys::staff(&account.station, &account.username),
+        account,
+        account.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::staff_accounts(&account.station),
+        account.username.clone(),
+    ))
+}
+
+/// A staff account from its item.
+pub fn staff_from_item(item: &Item) -> Result<crate::staff::StaffAccount, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for a session, expiring with it.
+pub fn session_item(session: &crate::staff::Session, id_hash: &str) -> Result<Item, StoreError> {
+    let mut item = Item::new(keys::session(&session.station, id_hash), to_body(session)?);
+    item.expires_at = Some(session.expires_at.timestamp());
+    Ok(item)
+}
+
+/// The link filed under an employer that names one of their jobs.
+pub fn employer_job_link(job: &Job) -> Result<Item, StoreError> {
+    Ok(Item::new(
+        keys::employer_job(&job.station, &job.employer_id, &job.id),
+        to_body(&serde_json::json!({ "station": job.station, "job_id": job.id }))?,
+    ))
+}
+
 // ---- Matching and notices (issue 4) ----
 
 /// The item for an offer: under its job, findable by its link id, in the worker's

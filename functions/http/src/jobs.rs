@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    AppState,
+    AppState, guard,
     reply::{Failure, Flavor, context_of, internal, page, submit_failure},
     request::{self, header_lang, wants_json},
 };
@@ -39,10 +39,23 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
         return Failure::NotFound { flavor, lang }.respond(&state, &default);
     };
-    let key = match submitted.idempotency_key(&headers, "post_job") {
+    let key = match submitted.idempotency_key(&headers, lingong_core::app::POST_JOB) {
         Ok(key) => key,
         Err(failure) => return failure.respond(&state, &station),
     };
+    if let Err(failure) = guard::check(
+        &state,
+        &headers,
+        &submitted,
+        &station,
+        lingong_core::app::POST_JOB,
+        key.as_ref(),
+        "contact_phone",
+    )
+    .await
+    {
+        return failure.respond(&state, &station);
+    }
     let result = state
         .app
         .post_job(Submission {
@@ -54,6 +67,9 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         .await;
     match result {
         Ok(saved) => {
+            if !saved.replayed {
+                guard::record(&state, &headers, &submitted, &station, "contact_phone").await;
+            }
             let job = &saved.record;
             let manage_url = state.absolute(
                 &headers,
@@ -237,7 +253,12 @@ fn manage_page_response(
         status,
         "pages/manage_job.html",
         context! {
-            job => Serde(json!({"status": job.status, "placed": job.placed, "headcount": job.headcount})),
+            job => Serde(json!({
+                "status": job.status,
+                "placed": job.placed,
+                "headcount": job.headcount,
+                "reason": job.status_reason,
+            })),
             editable => job.status.is_open(),
             form => Serde(form),
             action_url,

@@ -6,11 +6,13 @@
 //! work with no JavaScript). Every error is a clear message in Chinese or English and
 //! changes nothing.
 
+pub mod guard;
 mod jobs;
 // Matching and notices (issue 4): offer links, applications, SMS replies.
 pub mod offers;
 mod reply;
 mod request;
+pub mod staff;
 mod workers;
 
 use std::sync::Arc;
@@ -80,6 +82,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/health", get(|| async { "ok" }))
+        .route("/api/challenge", get(challenge))
         .route("/api/jobs", get(jobs::list).post(jobs::post))
         .route(
             "/api/jobs/{id}/manage",
@@ -90,6 +93,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/workers/{id}/manage",
             get(workers::manage_page).post(workers::manage_action),
         )
+        .merge(staff::routes())
         // Matching and notices (issue 4):
         .route("/api/offers/{id}", get(offers::show).post(offers::answer))
         .route("/api/jobs/{id}/apply", axum::routing::post(offers::apply))
@@ -97,6 +101,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(reply::not_found)
         .layer(middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// `GET /api/challenge`: a fresh proof-of-work challenge for a form's script.
+async fn challenge(axum::extract::State(state): axum::extract::State<Arc<AppState>>) -> Response {
+    use axum::response::IntoResponse;
+    match lingong_core::pow::challenge(&state.app.secrets, state.app.clock.now()) {
+        Ok(challenge) => axum::Json(challenge).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "creating a challenge failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Headers every API answer carries. Answers are personal (manage links, form errors

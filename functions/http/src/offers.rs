@@ -296,10 +296,24 @@ pub async fn apply(
     let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
         return Failure::NotFound { flavor, lang }.respond(&state, &default);
     };
-    let key = match submitted.idempotency_key(&headers, "apply") {
+    let key = match submitted.idempotency_key(&headers, lingong_core::app::offers::APPLY) {
         Ok(key) => key,
         Err(failure) => return failure.respond(&state, &station),
     };
+    // The same checks as every public form: honeypot, proof of work, rate limits.
+    if let Err(failure) = crate::guard::check(
+        &state,
+        &headers,
+        &submitted,
+        &station,
+        lingong_core::app::offers::APPLY,
+        key.as_ref(),
+        "phone",
+    )
+    .await
+    {
+        return failure.respond(&state, &station);
+    }
     let job = match state.app.job(&station, &id).await {
         Ok(Some(job)) => job,
         Ok(None) => return Failure::NotFound { flavor, lang }.respond(&state, &station),
@@ -330,6 +344,9 @@ pub async fn apply(
             token,
             ..
         }) => {
+            if newly {
+                crate::guard::record(&state, &headers, &submitted, &station, "phone").await;
+            }
             let manage_url = token.map(|token| {
                 state.absolute(
                     &headers,
@@ -409,6 +426,7 @@ pub async fn apply(
             }
         },
         Err(ApplyError::NotFound) => Failure::NotFound { flavor, lang }.respond(&state, &station),
+        Err(ApplyError::KeyReused) => Failure::KeyReused { flavor, lang }.respond(&state, &station),
         Err(ApplyError::Busy) => Failure::Busy { flavor, lang }.respond(&state, &station),
         Err(e @ (ApplyError::Store(_) | ApplyError::Secret(_))) => {
             internal(&e, flavor, lang).respond(&state, &station)

@@ -50,6 +50,14 @@ pub enum Failure {
     NotFound { flavor: Flavor, lang: Lang },
     /// 409: the record can no longer be changed.
     Locked { flavor: Flavor, lang: Lang },
+    /// 403: staff have barred this employer from posting.
+    Refused {
+        flavor: Flavor,
+        lang: Lang,
+        hotline: String,
+    },
+    /// 429: too many requests from this address or for this number.
+    Limited { flavor: Flavor, lang: Lang },
     /// 503: lost too many races; try again.
     Busy { flavor: Flavor, lang: Lang },
     /// 500: something broke; details are logged, not shown.
@@ -110,6 +118,25 @@ impl Failure {
                 *flavor,
                 *lang,
                 one("_status", "error.locked"),
+            ),
+            Refused {
+                flavor,
+                lang,
+                hotline,
+            } => (
+                StatusCode::FORBIDDEN,
+                *flavor,
+                *lang,
+                vec![
+                    FieldError::new("_request", "error.employer_refused")
+                        .with("hotline", hotline.as_str()),
+                ],
+            ),
+            Limited { flavor, lang } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                *flavor,
+                *lang,
+                one("_request", "error.rate_limited"),
             ),
             Busy { flavor, lang } => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -248,6 +275,12 @@ pub fn submit_failure(
         (SubmitError::UnknownStation, _) => {
             Failure::NotFound { flavor, lang }.respond(state, station)
         }
+        (SubmitError::Refused, _) => Failure::Refused {
+            flavor,
+            lang,
+            hotline: station.hotline.clone(),
+        }
+        .respond(state, station),
         (e @ (SubmitError::Store(_) | SubmitError::Secret(_)), _) => {
             internal(&e, flavor, lang).respond(state, station)
         }

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    AppState,
+    AppState, guard,
     reply::{Failure, Flavor, context_of, internal, page, submit_failure},
     request::{self, header_lang, wants_json},
 };
@@ -43,10 +43,23 @@ pub async fn sign_up(
     let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
         return Failure::NotFound { flavor, lang }.respond(&state, &default);
     };
-    let key = match submitted.idempotency_key(&headers, "sign_up") {
+    let key = match submitted.idempotency_key(&headers, lingong_core::app::SIGN_UP) {
         Ok(key) => key,
         Err(failure) => return failure.respond(&state, &station),
     };
+    if let Err(failure) = guard::check(
+        &state,
+        &headers,
+        &submitted,
+        &station,
+        lingong_core::app::SIGN_UP,
+        key.as_ref(),
+        "phone",
+    )
+    .await
+    {
+        return failure.respond(&state, &station);
+    }
     let result = state
         .app
         .sign_up(Submission {
@@ -58,6 +71,9 @@ pub async fn sign_up(
         .await;
     match result {
         Ok(saved) => {
+            if !saved.replayed {
+                guard::record(&state, &headers, &submitted, &station, "phone").await;
+            }
             let worker = &saved.record;
             let manage_url = state.absolute(
                 &headers,

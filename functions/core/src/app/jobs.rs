@@ -10,15 +10,16 @@ use crate::{
     job::{Job, JobDraft, JobStatus, is_id, new_id},
     keys,
     records::{
-        Claim, claim_from_item, claim_item, employer_from_item, employer_item, job_from_item,
-        job_item,
+        Claim, claim_from_item, claim_item, employer_from_item, employer_item, employer_job_link,
+        job_from_item, job_item,
     },
     secrets::ManageToken,
     station::{Moderation, Station},
     store::{Cursor, Index, Query, StoreError, Write},
 };
 
-const POST_JOB: &str = "post_job";
+/// The action name of posting a job (idempotency records, fingerprints).
+pub const POST_JOB: &str = "post_job";
 
 /// Which published jobs to list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -77,6 +78,10 @@ impl App {
                         contact_phone: draft.contact_phone.clone(),
                         contact_email: draft.contact_email.clone(),
                         verified: false,
+                        credit_code: None,
+                        licence_name: None,
+                        blacklisted: false,
+                        blacklist_reason: None,
                         created_at: now,
                         updated_at: now,
                         version: 1,
@@ -94,9 +99,12 @@ impl App {
                     employer
                 }
             };
+            if employer.blacklisted {
+                return Err(SubmitError::Refused);
+            }
             let id = new_id(now)?;
             let token = self.token_for("job", &id, key)?;
-            let status = match (station.moderation, employer.verified) {
+            let status = match (self.moderation(&station).await?, employer.verified) {
                 (Moderation::Pre, false) => JobStatus::PendingReview,
                 _ => JobStatus::Published,
             };
@@ -131,6 +139,7 @@ impl App {
                 lang: submission.input.lang(),
             };
             writes.push(Write::create(job_item(&job)?));
+            writes.push(Write::create(employer_job_link(&job)?));
             let claim_index = writes.len();
             if let (Some(key), Some(condition)) = (key, claim_condition) {
                 let record = IdempotencyRecord {
@@ -294,6 +303,10 @@ impl App {
         token: &ManageToken,
         input: &RawInput,
     ) -> Result<Job, ManageError> {
+        let moderation = match self.station(station) {
+            Some(s) => self.moderation(s).await?,
+            None => return Err(ManageError::NotFound),
+        };
         self.change_job(station, id, token, |station, job, now| {
             if !job.status.is_open() {
                 return Err(ManageError::Locked(job.status));
@@ -308,7 +321,7 @@ impl App {
                 )));
             }
             job.apply(draft, now);
-            let needs_review = station.moderation == Moderation::Pre && !job.employer_verified;
+            let needs_review = moderation == Moderation::Pre && !job.employer_verified;
             let next = match job.status {
                 JobStatus::PendingReview => JobStatus::PendingReview,
                 _ if job.open_places() == 0 => JobStatus::Filled,

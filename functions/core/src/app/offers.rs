@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use super::{App, Submission, SubmitError};
 use crate::{
-    idempotency::IdempotencyKey,
+    idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
     job::{Job, JobStatus, Source, is_id},
     keys,
@@ -135,6 +135,9 @@ pub enum ApplyError {
     /// The fields are wrong; nothing was stored.
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// The idempotency key (form nonce) was used before for a different application.
+    #[error("idempotency key reused for a different request")]
+    KeyReused,
     /// Kept losing races; try again.
     #[error("busy")]
     Busy,
@@ -145,6 +148,9 @@ pub enum ApplyError {
     #[error(transparent)]
     Secret(#[from] SecretError),
 }
+
+/// The action name of applications in idempotency records.
+pub const APPLY: &str = "apply";
 
 impl From<OfferError> for ApplyError {
     fn from(e: OfferError) -> Self {
@@ -527,6 +533,24 @@ impl App {
         );
         let now = self.clock.now();
         let draft = WorkerDraft::parse(&station, &fields, station.today(now))?;
+        // The request's key is remembered under `apply` once a place is held (so a
+        // retried form is known as one); the sign-up inside uses a key derived from it.
+        let fingerprint = input.fingerprint(APPLY);
+        let claim = match key {
+            None => None,
+            Some(key) => {
+                match idempotency::check(&*self.store, &station.id, key, APPLY, &fingerprint, now)
+                    .await?
+                {
+                    Prior::Mismatch => return Err(ApplyError::KeyReused),
+                    Prior::Replay(_) => None,
+                    Prior::Fresh(condition) => Some((key, condition)),
+                }
+            }
+        };
+        let signup_key =
+            key.map(|k| IdempotencyKey::from_fingerprint(&format!("apply:{}", k.hash())));
+        let key = signup_key.as_ref();
         let phone_key = self.secrets.phone_key(&station.id, &draft.phone);
         let existing = match self
             .store
@@ -572,9 +596,13 @@ impl App {
                     .map_err(|e| match e {
                         SubmitError::Invalid(invalid) => ApplyError::Invalid(invalid),
                         SubmitError::UnknownStation => ApplyError::NotFound,
-                        SubmitError::KeyReused => ApplyError::Busy,
+                        SubmitError::KeyReused => ApplyError::KeyReused,
                         SubmitError::Store(e) => ApplyError::Store(e),
                         SubmitError::Secret(e) => ApplyError::Secret(e),
+                        // Only employers are barred from posting; a sign-up never is.
+                        SubmitError::Refused => {
+                            ApplyError::Store(StoreError::Invalid("sign-up refused".into()))
+                        }
                     })?;
                 (saved.record, Some(saved.token))
             }
@@ -603,6 +631,25 @@ impl App {
         let outcome = self
             .take_place(&station, &job.id, &worker, offer, AnswerVia::Application)
             .await?;
+        if let (PlaceOutcome::Placed { .. }, Some((key, condition))) = (&outcome, claim) {
+            let record = IdempotencyRecord {
+                station: station.id.clone(),
+                action: APPLY.into(),
+                fingerprint,
+                record_id: worker.id.clone(),
+                outcome: "created".into(),
+                created_at: now,
+            };
+            match self
+                .store
+                .write(vec![idempotency::claim(key, &record, condition)?])
+                .await
+            {
+                // A concurrent retry recorded it first: the same application either way.
+                Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(match outcome {
             PlaceOutcome::Placed { placement, newly } => ApplyOutcome::Placed {
                 placement: Box::new(placement),

@@ -16,7 +16,8 @@ use crate::{
     worker::{Consent, ConsentMethod, Worker, WorkerDraft, WorkerStatus},
 };
 
-const SIGN_UP: &str = "sign_up";
+/// The action name of signing up (idempotency records, fingerprints).
+pub const SIGN_UP: &str = "sign_up";
 
 impl App {
     /// Signs a worker up. One worker per phone number per station: signing up again

@@ -1,0 +1,578 @@
+//! The staff console through the real router, on DynamoDB Local and on the embedded
+//! store: sessions, CSRF, login throttling, roles, moderation, employer verification,
+//! barring, desk registration and the audit log.
+
+// A test that meets the unexpected should stop right there, loudly.
+#![allow(clippy::unwrap_used)]
+
+use axum::{body::Body, http::Request};
+use lingong_core::staff::Role;
+use lingong_tests::{Answer, Backend, TestApi, encode, test_api};
+use serde_json::json;
+
+const PASSWORD: &str = "station-desk-2026";
+
+async fn with_staff(backend: Backend) -> TestApi {
+    let api = test_api(backend).await;
+    let station = api.state.app.stations.default_station().clone();
+    api.state
+        .app
+        .add_staff(&station, "admin", "王主任", Role::Admin, PASSWORD)
+        .await
+        .unwrap();
+    api.state
+        .app
+        .add_staff(&station, "clerk", "李专员", Role::Staff, PASSWORD)
+        .await
+        .unwrap();
+    api
+}
+
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post_form_as(
+    api: &TestApi,
+    path: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+    from: &str,
+) -> Answer {
+    let mut request = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", from);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", format!("lg_staff={cookie}"));
+    }
+    api.call(request.body(Body::from(form_body(fields))).unwrap())
+        .await
+}
+
+async fn get_as(api: &TestApi, path: &str, cookie: Option<&str>) -> Answer {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", format!("lg_staff={cookie}"));
+    }
+    api.call(request.body(Body::empty()).unwrap()).await
+}
+
+/// Logs in; returns the cookie value and the CSRF token from the console's first page.
+async fn login(api: &TestApi, user: &str) -> (String, String) {
+    let answer = post_form_as(
+        api,
+        "/staff/login",
+        None,
+        &[("username", user), ("password", PASSWORD)],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let set_cookie = answer.headers["set-cookie"].to_str().unwrap().to_owned();
+    for flag in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/staff",
+        "Max-Age=28800",
+    ] {
+        assert!(set_cookie.contains(flag), "{set_cookie} lacks {flag}");
+    }
+    let cookie = set_cookie
+        .trim_start_matches("lg_staff=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let home = get_as(api, "/staff/", Some(&cookie)).await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    let csrf = home
+        .body
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie, csrf)
+}
+
+fn job_body() -> serde_json::Value {
+    json!({
+        "title": "小区楼道保洁", "trade": "cleaning", "district": "chengzhong",
+        "address": "城中区南关街某小区", "start_date": "2026-11-30", "end_date": "2026-12-02",
+        "headcount": 2, "daily_wage_yuan": 220, "pay_terms": "daily",
+        "employer_name": "城中区某物业公司", "contact_name": "王经理",
+        "contact_phone": "13800000001", "description": "打扫楼道和电梯间，工具由物业提供。"
+    })
+}
+
+const PAGES: [&str; 6] = [
+    "/staff/",
+    "/staff/moderation",
+    "/staff/employers",
+    "/staff/employers/01KBSM6Y0000000000000000AA",
+    "/staff/desk",
+    "/staff/audit",
+];
+const ACTIONS: [&str; 9] = [
+    "/staff/logout",
+    "/staff/settings/moderation",
+    "/staff/jobs/01KBSM6Y0000000000000000AA/approve",
+    "/staff/jobs/01KBSM6Y0000000000000000AA/reject",
+    "/staff/employers/01KBSM6Y0000000000000000AA/verify",
+    "/staff/employers/01KBSM6Y0000000000000000AA/blacklist",
+    "/staff/employers/01KBSM6Y0000000000000000AA/unblacklist",
+    "/staff/desk/worker",
+    "/staff/desk/job",
+];
+
+lingong_tests::on_both_backends!(
+    every_staff_route_needs_a_valid_session,
+    forms_without_the_csrf_token_are_refused,
+    logins_are_throttled_per_account,
+    pre_moderation_review_and_rejection,
+    only_admins_change_the_moderation_mode,
+    employers_are_verified_by_credit_code,
+    a_barred_employer_cannot_post,
+    desk_registration_records_consent_in_person,
+    logging_out_ends_the_session,
+);
+
+async fn every_staff_route_needs_a_valid_session(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, _) = login(&api, "clerk").await;
+    let forged = cookie.replacen('.', ".x", 1);
+    let expired_clock = api.clock.clone();
+    for path in PAGES {
+        assert_eq!(
+            get_as(&api, path, None).await.status,
+            401,
+            "{path} without a cookie"
+        );
+        assert_eq!(
+            get_as(&api, path, Some(&forged)).await.status,
+            401,
+            "{path} with a forged cookie"
+        );
+        assert_eq!(
+            get_as(&api, path, Some("garbage")).await.status,
+            401,
+            "{path} with garbage"
+        );
+    }
+    for path in ACTIONS {
+        let answer = post_form_as(&api, path, None, &[("reason", "x")], "203.0.113.9").await;
+        assert_eq!(answer.status, 401, "{path} without a cookie");
+        let answer = post_form_as(&api, path, Some(&forged), &[], "203.0.113.9").await;
+        assert_eq!(answer.status, 401, "{path} with a forged cookie");
+    }
+    // Nine hours later the session has expired.
+    expired_clock.advance(chrono::Duration::hours(9));
+    for path in PAGES {
+        assert_eq!(
+            get_as(&api, path, Some(&cookie)).await.status,
+            401,
+            "{path} with an expired cookie"
+        );
+    }
+}
+
+async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
+    let api = with_staff(backend).await;
+    let posted = api.post_json("/api/jobs", &job_body(), &[]).await.json();
+    let id = posted["id"].as_str().unwrap();
+    let (cookie, csrf) = login(&api, "admin").await;
+    let path = format!("/staff/jobs/{id}/reject");
+    for token in ["", "forged", &csrf[..csrf.len() - 1]] {
+        let answer = post_form_as(
+            &api,
+            &path,
+            Some(&cookie),
+            &[("_csrf", token), ("reason", "虚假信息")],
+            "203.0.113.1",
+        )
+        .await;
+        assert_eq!(answer.status, 403, "token {token:?}");
+    }
+    // A token from another session does not work either.
+    let (_, other_csrf) = login(&api, "clerk").await;
+    let answer = post_form_as(
+        &api,
+        &path,
+        Some(&cookie),
+        &[("_csrf", &other_csrf), ("reason", "虚假信息")],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 403);
+    // Nothing changed.
+    let list = api.get("/api/jobs", &[]).await.json();
+    assert_eq!(list["jobs"][0]["status"], "published");
+    // With the right token it works.
+    let answer = post_form_as(
+        &api,
+        &path,
+        Some(&cookie),
+        &[("_csrf", &csrf), ("reason", "虚假信息")],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    assert!(
+        api.get("/api/jobs", &[]).await.json()["jobs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn logins_are_throttled_per_account(backend: Backend) {
+    let api = with_staff(backend).await;
+    for attempt in 0..5 {
+        let from = format!("198.51.100.{attempt}");
+        let answer = post_form_as(
+            &api,
+            "/staff/login",
+            None,
+            &[("username", "clerk"), ("password", "wrong password")],
+            &from,
+        )
+        .await;
+        assert_eq!(answer.status, 401, "attempt {attempt}");
+        assert!(answer.body.contains("用户名或密码不对"));
+        assert!(!answer.headers.contains_key("set-cookie"));
+    }
+    // Now even the right password is refused for a while, from any address.
+    let answer = post_form_as(
+        &api,
+        "/staff/login",
+        None,
+        &[("username", "clerk"), ("password", PASSWORD)],
+        "192.0.2.200",
+    )
+    .await;
+    assert_eq!(answer.status, 429);
+    assert!(!answer.headers.contains_key("set-cookie"));
+    // Another account is not affected.
+    let answer = post_form_as(
+        &api,
+        "/staff/login",
+        None,
+        &[("username", "admin"), ("password", PASSWORD)],
+        "192.0.2.200",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    // An unknown user fails the same way as a wrong password.
+    let answer = post_form_as(
+        &api,
+        "/staff/login",
+        None,
+        &[("username", "nobody"), ("password", PASSWORD)],
+        "192.0.2.201",
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    // After the window, the account can log in again.
+    api.clock.advance(chrono::Duration::minutes(16));
+    let answer = post_form_as(
+        &api,
+        "/staff/login",
+        None,
+        &[("username", "clerk"), ("password", PASSWORD)],
+        "192.0.2.200",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+}
+
+async fn pre_moderation_review_and_rejection(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, csrf) = login(&api, "admin").await;
+    let answer = post_form_as(
+        &api,
+        "/staff/settings/moderation",
+        Some(&cookie),
+        &[("_csrf", &csrf), ("moderation", "pre")],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    let posted = api.post_json("/api/jobs", &job_body(), &[]).await.json();
+    assert_eq!(posted["status"], "pending_review");
+    assert!(
+        api.get("/api/jobs", &[]).await.json()["jobs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let queue = get_as(&api, "/staff/moderation", Some(&cookie)).await;
+    assert!(queue.body.contains("小区楼道保洁"));
+    assert!(
+        queue.body.contains("138****0001"),
+        "staff see the masked number"
+    );
+    assert!(!queue.body.contains("13800000001"));
+    let id = posted["id"].as_str().unwrap();
+    let answer = post_form_as(
+        &api,
+        &format!("/staff/jobs/{id}/approve"),
+        Some(&cookie),
+        &[("_csrf", &csrf)],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(api.get("/api/jobs", &[]).await.json()["jobs"][0]["id"], id);
+
+    // A second posting is rejected with a reason the employer sees on their page.
+    let mut other = job_body();
+    other["title"] = json!("高薪轻松日结五百");
+    let second = api.post_json("/api/jobs", &other, &[]).await.json();
+    let second_id = second["id"].as_str().unwrap();
+    let answer = post_form_as(
+        &api,
+        &format!("/staff/jobs/{second_id}/reject"),
+        Some(&cookie),
+        &[
+            ("_csrf", &csrf),
+            ("reason", "工资与工作内容不符，请致电驿站核实"),
+        ],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    let link = second["manage_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://lingong.test")
+        .to_owned();
+    let mine = api
+        .get(&link, &[("accept", "application/json")])
+        .await
+        .json();
+    assert_eq!(mine["job"]["status"], "rejected");
+    let page = api.get(&link, &[]).await;
+    assert!(
+        page.body.contains("工资与工作内容不符"),
+        "the employer sees the reason"
+    );
+    let audit = get_as(&api, "/staff/audit", Some(&cookie)).await;
+    for action in ["station.moderation", "job.approve", "job.reject"] {
+        assert!(audit.body.contains(action), "audit log lacks {action}");
+    }
+}
+
+async fn only_admins_change_the_moderation_mode(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let answer = post_form_as(
+        &api,
+        "/staff/settings/moderation",
+        Some(&cookie),
+        &[("_csrf", &csrf), ("moderation", "pre")],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 403);
+    assert_eq!(
+        api.post_json("/api/jobs", &job_body(), &[]).await.json()["status"],
+        "published"
+    );
+}
+
+async fn employers_are_verified_by_credit_code(backend: Backend) {
+    let api = with_staff(backend).await;
+    let posted = api.post_json("/api/jobs", &job_body(), &[]).await.json();
+    assert_eq!(
+        api.get("/api/jobs", &[]).await.json()["jobs"][0]["employer_verified"],
+        false
+    );
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let employers = get_as(&api, "/staff/employers", Some(&cookie)).await;
+    let employer_id = employers
+        .body
+        .split("/staff/employers/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let path = format!("/staff/employers/{employer_id}/verify");
+    let wrong = post_form_as(
+        &api,
+        &path,
+        Some(&cookie),
+        &[
+            ("_csrf", &csrf),
+            ("credit_code", "91350100M000100Y44"),
+            ("licence_name", "西宁某物业服务有限公司"),
+        ],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("校验码"));
+    let right = post_form_as(
+        &api,
+        &path,
+        Some(&cookie),
+        &[
+            ("_csrf", &csrf),
+            ("credit_code", "91350100M000100Y43"),
+            ("licence_name", "西宁某物业服务有限公司"),
+        ],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(right.status, 303);
+    let job = &api.get("/api/jobs", &[]).await.json()["jobs"][0];
+    assert_eq!(job["id"], posted["id"]);
+    assert_eq!(
+        job["employer_verified"], true,
+        "the verified mark reaches open postings"
+    );
+    let page = get_as(
+        &api,
+        &format!("/staff/employers/{employer_id}"),
+        Some(&cookie),
+    )
+    .await;
+    assert!(page.body.contains("91350100M000100Y43"));
+    assert!(
+        page.body.contains("employer.verify"),
+        "the history shows the action"
+    );
+}
+
+async fn a_barred_employer_cannot_post(backend: Backend) {
+    let api = with_staff(backend).await;
+    api.post_json("/api/jobs", &job_body(), &[]).await;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let employers = get_as(&api, "/staff/employers", Some(&cookie)).await;
+    let employer_id = employers
+        .body
+        .split("/staff/employers/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let answer = post_form_as(
+        &api,
+        &format!("/staff/employers/{employer_id}/blacklist"),
+        Some(&cookie),
+        &[("_csrf", &csrf), ("reason", "多名工人反映拖欠工资")],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    assert!(
+        api.get("/api/jobs", &[]).await.json()["jobs"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "their postings came down"
+    );
+    let mut again = job_body();
+    again["title"] = json!("再招保洁两人");
+    let refused = api.post_json("/api/jobs", &again, &[]).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("12333")
+    );
+    // Lifting the bar lets them post again.
+    let answer = post_form_as(
+        &api,
+        &format!("/staff/employers/{employer_id}/unblacklist"),
+        Some(&cookie),
+        &[("_csrf", &csrf)],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(api.post_json("/api/jobs", &again, &[]).await.status, 201);
+}
+
+async fn desk_registration_records_consent_in_person(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("name", "马秀英"),
+        ("phone", "13900000002"),
+        ("trades", "cleaning"),
+        ("districts", "chengzhong"),
+        ("channel", "sms"),
+        ("consent_in_person", "true"),
+    ];
+    let answer = post_form_as(
+        &api,
+        "/staff/desk/worker",
+        Some(&cookie),
+        &fields,
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    // Without the staff member confirming consent, nothing is stored.
+    let mut without = fields.to_vec();
+    without.retain(|(k, _)| *k != "consent_in_person");
+    without.retain(|(k, _)| *k != "phone");
+    without.push(("phone", "13900000003"));
+    let refused = post_form_as(
+        &api,
+        "/staff/desk/worker",
+        Some(&cookie),
+        &without,
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    let (_, workers, _) =
+        lingong_tests::count_records(&*api.store.store, "xining-chengzhong").await;
+    assert_eq!(workers, 1);
+    // The worker's own view shows consent given in person, at the desk.
+    let signed = api
+        .post_json(
+            "/api/workers",
+            &json!({"name": "马秀英", "phone": "13900000002", "trades": ["cleaning"], "districts": ["chengzhong"], "consent": true}),
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(
+        signed["updated"], true,
+        "the desk registration is the same worker"
+    );
+}
+
+async fn logging_out_ends_the_session(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let answer = post_form_as(
+        &api,
+        "/staff/logout",
+        Some(&cookie),
+        &[("_csrf", &csrf)],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(answer.status, 303);
+    assert!(
+        answer.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        get_as(&api, "/staff/", Some(&cookie)).await.status,
+        401,
+        "the old cookie no longer works"
+    );
+}

@@ -1,0 +1,206 @@
+//! Abuse checks on the public forms, through the real router on both stores: the
+//! honeypot, the proof of work (single use, expiring, not too fast) and the rate limits
+//! per address and per phone number. A refused submission stores nothing.
+
+// A test that meets the unexpected should stop right there, loudly.
+#![allow(clippy::unwrap_used)]
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use lingong_tests::{Backend, TestApi, count_records, test_api};
+use serde_json::{Value, json};
+
+fn job(n: u32) -> Value {
+    json!({
+        "title": format!("第{n}号保洁招工"), "trade": "cleaning", "district": "chengzhong",
+        "address": "城中区南关街某小区", "start_date": "2026-11-30", "end_date": "2026-12-02",
+        "headcount": 2, "daily_wage_yuan": 220, "pay_terms": "daily",
+        "employer_name": "城中区某物业公司", "contact_name": "王经理",
+        "contact_phone": format!("138000{:05}", n), "description": "打扫楼道和电梯间，工具由物业提供。"
+    })
+}
+
+/// Fetches a challenge and solves it as the page's script would.
+async fn solution(api: &TestApi) -> String {
+    let challenge = api.get("/api/challenge", &[]).await.json();
+    let number = altcha_lib_rs::solve_challenge(
+        challenge["challenge"].as_str().unwrap(),
+        challenge["salt"].as_str().unwrap(),
+        None,
+        challenge["maxnumber"].as_u64(),
+        0,
+    )
+    .unwrap();
+    let payload = json!({
+        "algorithm": "SHA-256",
+        "challenge": challenge["challenge"],
+        "number": number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+        "took": 800,
+    });
+    STANDARD.encode(payload.to_string())
+}
+
+async fn jobs_stored(api: &TestApi) -> usize {
+    count_records(&*api.store.store, "xining-chengzhong")
+        .await
+        .0
+}
+
+lingong_tests::on_both_backends!(
+    the_honeypot_stops_robots,
+    a_proof_of_work_is_single_use_and_cannot_be_rushed_or_kept,
+    addresses_and_phone_numbers_are_rate_limited,
+    retries_count_once,
+);
+
+async fn the_honeypot_stops_robots(backend: Backend) {
+    let api = test_api(backend).await;
+    let mut body = job(1);
+    body["website"] = json!("http://spam.example");
+    let answer = api.post_json("/api/jobs", &body, &[]).await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(jobs_stored(&api).await, 0);
+    let page = api
+        .post_form(
+            "/api/workers",
+            &[
+                ("name", "机器人"),
+                ("phone", "13900000001"),
+                ("website", "x"),
+                ("consent", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("安全检查"));
+    assert_eq!(
+        count_records(&*api.store.store, "xining-chengzhong")
+            .await
+            .1,
+        0
+    );
+}
+
+async fn a_proof_of_work_is_single_use_and_cannot_be_rushed_or_kept(backend: Backend) {
+    let api = test_api(backend).await;
+    // Sent the moment the challenge was issued: no person types that fast.
+    let rushed = solution(&api).await;
+    let mut body = job(1);
+    body["_altcha"] = json!(rushed);
+    let answer = api.post_json("/api/jobs", &body, &[]).await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("太快"), "{}", answer.body);
+
+    api.clock.advance(chrono::Duration::seconds(30));
+    let answer = api.post_json("/api/jobs", &body, &[]).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    // The same solution again, for another posting: refused.
+    let mut other = job(2);
+    other["_altcha"] = json!(rushed);
+    let replay = api.post_json("/api/jobs", &other, &[]).await;
+    assert_eq!(replay.status, 422);
+    // A forged one: refused.
+    let mut forged = job(3);
+    forged["_altcha"] = json!(STANDARD.encode(r#"{"algorithm":"SHA-256","challenge":"00","number":1,"salt":"ab?expires=9999999999&issued=1","signature":"00"}"#));
+    assert_eq!(api.post_json("/api/jobs", &forged, &[]).await.status, 422);
+    // One kept past its expiry: refused.
+    let kept = solution(&api).await;
+    api.clock.advance(chrono::Duration::minutes(21));
+    let mut late = job(4);
+    late["_altcha"] = json!(kept);
+    let answer = api.post_json("/api/jobs", &late, &[]).await;
+    assert_eq!(answer.status, 422);
+    assert!(answer.body.contains("刷新"));
+    assert_eq!(jobs_stored(&api).await, 1);
+}
+
+async fn addresses_and_phone_numbers_are_rate_limited(backend: Backend) {
+    let api = test_api(backend).await;
+    let from = [("x-forwarded-for", "198.51.100.23")];
+    // Without a proof of work, ten postings an hour from one address.
+    for n in 0..10 {
+        assert_eq!(
+            api.post_json("/api/jobs", &job(n), &from).await.status,
+            201,
+            "posting {n}"
+        );
+    }
+    let limited = api.post_json("/api/jobs", &job(10), &from).await;
+    assert_eq!(limited.status, 429);
+    assert!(
+        limited.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("频繁")
+    );
+    assert_eq!(jobs_stored(&api).await, 10);
+    // Another address is not affected; with a proof of work the limit is higher.
+    let elsewhere = [("x-forwarded-for", "198.51.100.24")];
+    assert_eq!(
+        api.post_json("/api/jobs", &job(11), &elsewhere)
+            .await
+            .status,
+        201
+    );
+    api.clock.advance(chrono::Duration::seconds(5));
+    let mut worked = job(12);
+    worked["_altcha"] = json!(solution(&api).await);
+    api.clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(api.post_json("/api/jobs", &worked, &from).await.status, 201);
+
+    // Five submissions an hour for one phone number, from any address.
+    for n in 0..5 {
+        let address = format!("203.0.113.{n}");
+        let mut body = job(100 + n);
+        body["contact_phone"] = json!("13912345678");
+        assert_eq!(
+            api.post_json("/api/jobs", &body, &[("x-forwarded-for", &address)])
+                .await
+                .status,
+            201
+        );
+    }
+    let mut body = job(200);
+    body["contact_phone"] = json!("+86 139 1234 5678");
+    assert_eq!(
+        api.post_json("/api/jobs", &body, &[("x-forwarded-for", "203.0.113.99")])
+            .await
+            .status,
+        429
+    );
+    // An hour later it is open again.
+    api.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(
+        api.post_json("/api/jobs", &body, &[("x-forwarded-for", "203.0.113.99")])
+            .await
+            .status,
+        201
+    );
+}
+
+async fn retries_count_once(backend: Backend) {
+    let api = test_api(backend).await;
+    let headers = [
+        ("x-forwarded-for", "198.51.100.50"),
+        ("idempotency-key", "retry-key-000001"),
+    ];
+    for _ in 0..15 {
+        assert_eq!(
+            api.post_json("/api/jobs", &job(1), &headers).await.status,
+            201
+        );
+    }
+    // The address has used one of its ten.
+    for n in 2..11 {
+        let answer = api
+            .post_json(
+                "/api/jobs",
+                &job(n),
+                &[("x-forwarded-for", "198.51.100.50")],
+            )
+            .await;
+        assert_eq!(answer.status, 201, "posting {n}");
+    }
+    assert_eq!(jobs_stored(&api).await, 10);
+}
