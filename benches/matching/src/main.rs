@@ -14,7 +14,7 @@
 //!    the first wave of a new job, with 10,000 and with 1,000,000 workers in the table;
 //!    the job's candidates are the same in both.
 //!
-//! `cargo run --release -p lingong-tests --bin matching-bench -- [fairness|cost|all]`
+//! `cargo run --release -p lingong-bench-matching -- [fairness|cost|all] [runs]`
 //! With `LINGONG_TEST_DYNAMODB_ENDPOINT` set, the 10,000-worker cost case also runs on
 //! DynamoDB Local.
 
