@@ -4,6 +4,8 @@
 //! a free loopback port and exports `LINGONG_TEST_DYNAMODB_ENDPOINT`; each test then
 //! creates its own table, so tests never see each other's data.
 
+pub mod console;
+
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},

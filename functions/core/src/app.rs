@@ -1,6 +1,7 @@
 //! The use cases, written once against the ports: post a job, sign up, list, and the
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
+mod desk;
 mod jobs;
 mod moderation;
 mod staff;
@@ -13,6 +14,7 @@ pub mod sweep;
 
 use std::sync::Arc;
 
+pub use desk::JobDesk;
 pub use jobs::{JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{

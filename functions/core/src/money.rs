@@ -40,6 +40,12 @@ impl Money {
     /// Parses a daily wage typed in yuan: `245`, `245.5`, `245.50`, `￥245`, `245元`,
     /// full-width digits too. Must be above zero and at most [`Money::MAX_DAILY_WAGE`].
     pub fn parse_daily_wage(field: &str, raw: &str) -> Result<Money, FieldError> {
+        Self::parse_yuan(field, raw, Self::MAX_DAILY_WAGE)
+    }
+
+    /// Parses an amount typed in yuan (as [`Money::parse_daily_wage`] reads it), above
+    /// zero and at most `max`.
+    pub fn parse_yuan(field: &str, raw: &str, max: Money) -> Result<Money, FieldError> {
         let cleaned: String = raw
             .trim()
             .chars()
@@ -78,9 +84,8 @@ impl Money {
                 .map_err(|_| FieldError::new(field, "error.money_format"))?,
         };
         let money = Money(yuan * 100 + fen_part);
-        if money.0 == 0 || money > Self::MAX_DAILY_WAGE {
-            return Err(FieldError::new(field, "error.money_range")
-                .with("max", Self::MAX_DAILY_WAGE.to_string()));
+        if money.0 == 0 || money > max {
+            return Err(FieldError::new(field, "error.money_range").with("max", max.to_string()));
         }
         Ok(money)
     }

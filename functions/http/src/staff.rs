@@ -60,6 +60,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/desk/worker", post(desk_worker))
         .route("/staff/desk/job", post(desk_job))
         .route("/staff/audit", get(audit_page))
+        .route("/staff/jobs/{id}", get(job_desk_page))
+        .route("/staff/jobs/{id}/offer", post(offer_by_staff))
+        .route("/staff/jobs/{id}/wave", post(wave_now))
+        .route(
+            "/staff/jobs/{id}/placements/{worker}/record",
+            post(record_placement),
+        )
+        .route(
+            "/staff/jobs/{id}/placements/{worker}/cancel",
+            post(cancel_placement),
+        )
+        .route("/staff/workers/{id}/hold", post(hold_worker))
+        .route("/staff/workers/{id}/release", post(release_worker))
+        .route("/staff/notices", get(notices_page))
+        .route("/staff/notices/{id}/retry", post(retry_notice))
 }
 
 /// A request from a logged-in staff member.
@@ -787,5 +802,286 @@ async fn audit_page(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
             )
         }
         Err(e) => staff.failure(&state, e.into()),
+    }
+}
+
+// ----- matching desk, placements, holds, parked notices -----
+
+fn worker_name(workers: &[lingong_core::worker::Worker], id: &str) -> serde_json::Value {
+    workers
+        .iter()
+        .find(|w| w.id == id)
+        .map(|w| json!({ "id": w.id, "name": w.name, "phone": w.phone.masked(), "hold": w.hold.as_ref().map(|h| h.reason.clone()) }))
+        .unwrap_or_else(|| json!({ "id": id, "name": "—", "phone": "", "hold": null }))
+}
+
+async fn job_desk_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<Flash>,
+) -> Response {
+    let staff = match authenticate(&state, &headers).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let desk = match state.app.job_desk(&staff.actor, &id).await {
+        Ok(desk) => desk,
+        Err(e) => return staff.failure(&state, e),
+    };
+    let tz = staff.station.time_zone;
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%m-%d %H:%M").to_string();
+    let offers: Vec<_> = desk
+        .offers
+        .iter()
+        .map(|o| {
+            json!({
+                "worker": worker_name(&desk.workers, &o.worker_id),
+                "wave": o.wave,
+                "rank": o.rank,
+                "status": o.status.label(staff.lang),
+                "offered_at": time(o.offered_at),
+                "expires_at": time(o.expires_at),
+            })
+        })
+        .collect();
+    let placements: Vec<_> = desk
+        .placements
+        .iter()
+        .map(|p| {
+            json!({
+                "worker": worker_name(&desk.workers, &p.worker_id),
+                "status": p.status.as_str(),
+                "days_worked": p.days_worked,
+                "wage_paid": p.wage_paid.map(|m| m.to_string()),
+                "dates": format!("{} – {}", p.start, p.end),
+            })
+        })
+        .collect();
+    let decisions: Vec<_> = desk
+        .decisions
+        .iter()
+        .map(|d| {
+            json!({
+                "wave": d.wave,
+                "seed": d.seed,
+                "created_at": time(d.created_at),
+                "found": d.found,
+                "ranked": d.ranked,
+                "offered": d.offered,
+                "truncated": d.truncated,
+                "rows": d.rows.iter().map(|r| json!({
+                    "worker": worker_name(&desk.workers, &r.worker_id),
+                    "rank": r.rank,
+                    "offered": r.offered,
+                    "factors": r.factors,
+                    "excluded": r.excluded.map(|e| format!("{e:?}")),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    staff.render(
+        &state,
+        StatusCode::OK,
+        "staff/job.html",
+        context! {
+            job => Serde(job_rows(std::slice::from_ref(&desk.job), &staff.station, staff.lang)),
+            placed => desk.job.placed,
+            open => desk.job.open_places(),
+            offers => Serde(offers),
+            placements => Serde(placements),
+            decisions => Serde(decisions),
+            done => flash(&query).map(|k| t(staff.lang, &k)),
+        },
+    )
+}
+
+async fn offer_by_staff(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let worker = match state
+        .app
+        .worker_by_phone_for_staff(&staff.actor, input.text("phone"))
+        .await
+    {
+        Ok(worker) => worker,
+        Err(e) => return staff.failure(&state, e),
+    };
+    match state
+        .app
+        .offer_by_staff(&staff.actor, &id, &worker.id)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/staff/jobs/{id}?done=offered")).into_response(),
+        Err(e) => staff.failure(&state, e),
+    }
+}
+
+async fn wave_now(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, _) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match state.app.wave_by_staff(&staff.actor, &id).await {
+        Ok(_) => Redirect::to(&format!("/staff/jobs/{id}?done=wave")).into_response(),
+        Err(e) => staff.failure(&state, e),
+    }
+}
+
+async fn record_placement(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((id, worker)): Path<(String, String)>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match state
+        .app
+        .record_placement(
+            &staff.actor,
+            &id,
+            &worker,
+            input.text("days_worked"),
+            input.text("wage_paid"),
+        )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/staff/jobs/{id}?done=recorded")).into_response(),
+        Err(e) => staff.failure(&state, e),
+    }
+}
+
+async fn cancel_placement(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((id, worker)): Path<(String, String)>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match state
+        .app
+        .cancel_placement(&staff.actor, &id, &worker, input.text("reason"))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/staff/jobs/{id}?done=cancelled")).into_response(),
+        Err(e) => staff.failure(&state, e),
+    }
+}
+
+async fn hold_worker(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let back = input
+        .one("back")
+        .filter(|b| b.starts_with("/staff/"))
+        .unwrap_or("/staff/")
+        .to_owned();
+    match state
+        .app
+        .hold_by_staff(&staff.actor, &id, Some(input.text("reason")))
+        .await
+    {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => staff.failure(&state, e),
+    }
+}
+
+async fn release_worker(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let back = input
+        .one("back")
+        .filter(|b| b.starts_with("/staff/"))
+        .unwrap_or("/staff/")
+        .to_owned();
+    match state.app.hold_by_staff(&staff.actor, &id, None).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => staff.failure(&state, e),
+    }
+}
+
+async fn notices_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<Flash>,
+) -> Response {
+    let staff = match authenticate(&state, &headers).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    match state.app.parked_notices(&staff.station, 200).await {
+        Ok(notices) => {
+            let tz = staff.station.time_zone;
+            let rows: Vec<_> = notices
+                .iter()
+                .map(|n| {
+                    json!({
+                        "id": n.id,
+                        "kind": n.kind.as_str(),
+                        "to": n.masked_address(),
+                        "attempts": n.attempts,
+                        "reason": n.reason,
+                        "job_id": n.job_id,
+                        "created_at": n.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                    })
+                })
+                .collect();
+            staff.render(
+                &state,
+                StatusCode::OK,
+                "staff/notices.html",
+                context! { notices => Serde(rows), done => flash(&query).map(|k| t(staff.lang, &k)) },
+            )
+        }
+        Err(e) => staff.failure(&state, e.into()),
+    }
+}
+
+async fn retry_notice(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, _) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match state.app.retry_notice(&staff.actor, &id).await {
+        Ok(_) => Redirect::to("/staff/notices?done=retried").into_response(),
+        Err(e) => staff.failure(&state, e),
     }
 }

@@ -292,7 +292,7 @@ impl App {
 
     /// The offer of `job` to `worker` and its notice, to go in one batch.
     #[allow(clippy::too_many_arguments)]
-    fn offer_writes(
+    pub(crate) fn offer_writes(
         &self,
         station: &Station,
         job: &Job,
