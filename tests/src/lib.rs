@@ -46,7 +46,59 @@ pub struct TestStore {
     pub store: Arc<dyn ItemStore>,
     /// For DynamoDB: the table name; for the embedded store: the data directory.
     pub location: String,
+    /// The backend.
+    pub backend: Backend,
+    embedded: Option<Arc<RedbStore>>,
+    memory: Option<Arc<lingong_core::store_memory::MemoryStore>>,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl TestStore {
+    /// Every item in the store, each as JSON text: a test-only full read, to prove
+    /// that nothing about a person is left anywhere.
+    pub async fn every_item(&self) -> Vec<String> {
+        match self.backend {
+            Backend::Dynamo => {
+                let client = DynamoStore::local_client(&dynamodb_endpoint());
+                let mut out = Vec::new();
+                let mut start = None;
+                loop {
+                    let page = client
+                        .scan()
+                        .table_name(&self.location)
+                        .set_exclusive_start_key(start.take())
+                        .send()
+                        .await
+                        .expect("scan the test table");
+                    for item in page.items.unwrap_or_default() {
+                        let item =
+                            lingong_store_dynamodb::from_attributes(item).expect("a readable item");
+                        out.push(serde_json::to_string(&item).expect("JSON"));
+                    }
+                    match page.last_evaluated_key {
+                        Some(key) => start = Some(key),
+                        None => return out,
+                    }
+                }
+            }
+            Backend::Embedded => {
+                let store = self.embedded.as_ref().expect("the embedded store");
+                let items = store.all_items().await.expect("read every item");
+                items
+                    .iter()
+                    .map(|i| serde_json::to_string(i).expect("JSON"))
+                    .collect()
+            }
+            Backend::Memory => {
+                let store = self.memory.as_ref().expect("the memory store");
+                store
+                    .all_items()
+                    .iter()
+                    .map(|i| serde_json::to_string(i).expect("JSON"))
+                    .collect()
+            }
+        }
+    }
 }
 
 /// Which backend a test runs on.
@@ -72,20 +124,32 @@ pub async fn fresh_store(backend: Backend) -> TestStore {
             TestStore {
                 store: Arc::new(DynamoStore::new(client, table.clone())),
                 location: table,
+                backend,
+                embedded: None,
+                memory: None,
                 _dir: None,
             }
         }
-        Backend::Memory => TestStore {
-            store: Arc::new(lingong_core::store_memory::MemoryStore::new()),
-            location: "memory".into(),
-            _dir: None,
-        },
+        Backend::Memory => {
+            let store = Arc::new(lingong_core::store_memory::MemoryStore::new());
+            TestStore {
+                store: store.clone(),
+                location: "memory".into(),
+                backend,
+                embedded: None,
+                memory: Some(store),
+                _dir: None,
+            }
+        }
         Backend::Embedded => {
             let dir = tempfile::tempdir().expect("temporary directory");
-            let store = RedbStore::open_dir(dir.path()).expect("open the embedded store");
+            let store = Arc::new(RedbStore::open_dir(dir.path()).expect("open the embedded store"));
             TestStore {
-                store: Arc::new(store),
+                store: store.clone(),
                 location: dir.path().display().to_string(),
+                backend,
+                embedded: Some(store),
+                memory: None,
                 _dir: Some(dir),
             }
         }

@@ -4,6 +4,7 @@
 mod desk;
 mod jobs;
 mod moderation;
+mod privacy;
 mod staff;
 mod workers;
 // Matching and notices (issue 4):
@@ -20,6 +21,7 @@ pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{
     Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
 };
+pub use privacy::{ERASED, ErasedBy, Erasure, WorkerExport};
 pub use sms::{InboundError, InboundOutcome};
 pub use staff::{Actor, AddStaffError, LoginError, SessionError};
 pub use sweep::SweepReport;

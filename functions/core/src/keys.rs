@@ -26,9 +26,10 @@
 //! | used proof-of-work | `ST#s#POW#<signature hash>` | `POW` | — | — | — (TTL: challenge expiry) |
 //! | offer | `ST#s#JOB#<job id>` | `OFFER#<worker id>` | `ST#s#OFFER#<offer id>` / `OFFER` | `ST#s#WKR#<worker id>#OFFERS` / `<offered_at>#<job id>` | open only: `ST#s#OFFERS#open` / `<expires_at>#<job id>#<worker id>` |
 //! | matching decision | `ST#s#DECISION#<job id>` | `<wave:04>#<part:03>` | — | — | part 0 only: `ST#s#DECISIONS` / `<created_at>#<job id>#<wave>` |
-//! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | — | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
+//! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | about a worker: `ST#s#WKR#<worker id>#NOTICES` / `<created_at>#<notice id>` | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
 //! | SMS count of a number on a day | `ST#s#SMSDAY#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
 //! | SMS opt-out (回复TD) | `ST#s#SMSOPTOUT#<phone key>` | `OPTOUT` | — | — | — |
+//! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
@@ -310,6 +311,12 @@ pub fn notice(station: &StationId, notice_id: &str) -> Key {
     Key::new(format!("{}NOTICE#{notice_id}", prefix(station)), "NOTICE")
 }
 
+/// gsi2 partition: the notices about one worker (to them, or naming them to an
+/// employer), so erasing a worker finds them all.
+pub fn notices_of_worker(station: &StationId, worker_id: &str) -> String {
+    format!("{}WKR#{worker_id}#NOTICES", prefix(station))
+}
+
 /// gsi3 partition: notices in one queue (`due`, `sending`, `parked`).
 pub fn notices_in(station: &StationId, queue: &str) -> String {
     format!("{}NOTICES#{queue}", prefix(station))
@@ -345,4 +352,9 @@ pub fn employer_block(station: &StationId, employer_id: &str, worker_id: &str) -
 /// The partition holding an employer and their blocks.
 pub fn employer_partition(station: &StationId, employer_id: &str) -> String {
     format!("{}EMP#{employer_id}", prefix(station))
+}
+
+/// The claim that a once-a-day task ran for a station day.
+pub fn daily_task(station: &StationId, task: &str, day: chrono::NaiveDate) -> Key {
+    Key::new(format!("{}DAILY#{task}#{day}", prefix(station)), "CLAIM")
 }

@@ -310,6 +310,13 @@ pub fn notice_item(notice: &Notice) -> Result<Item, StoreError> {
             keys::time_id(at, &notice.id),
         );
     }
+    if let Some(worker_id) = &notice.worker_id {
+        item = item.with_index(
+            Index::Gsi2,
+            keys::notices_of_worker(station, worker_id),
+            keys::time_id(notice.created_at, &notice.id),
+        );
+    }
     item.expires_at =
         Some((notice.created_at + chrono::Duration::days(crate::notices::KEEP_DAYS)).timestamp());
     Ok(item)

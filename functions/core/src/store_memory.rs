@@ -57,6 +57,11 @@ impl MemoryStore {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every item held (diagnostics and tests: "is anything about this person left?").
+    pub fn all_items(&self) -> Vec<Item> {
+        self.lock().items.values().cloned().collect()
+    }
 }
 
 impl State {

@@ -93,6 +93,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/workers/{id}/manage",
             get(workers::manage_page).post(workers::manage_action),
         )
+        .route("/api/workers/{id}/export", get(workers::export))
         .merge(staff::routes())
         // Matching and notices (issue 4):
         .route("/api/offers/{id}", get(offers::show).post(offers::answer))

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use lingong_core::{
-    app::{ManageError, Outcome, Submission},
+    app::{ErasedBy, ManageError, Outcome, Submission},
     job::Source,
     problem::{FieldError, Invalid},
     secrets::ManageToken,
@@ -257,8 +257,9 @@ pub async fn manage_page(
     }
 }
 
-/// `POST /api/workers/{id}/manage?token=…`: edit (`action=edit`, the sign-up fields) or
-/// pause offers (`action=withdraw`). Forms send `_action`.
+/// `POST /api/workers/{id}/manage?token=…`: edit (`action=edit`, the sign-up fields),
+/// pause offers (`action=withdraw`) or delete everything (`action=delete` with
+/// `confirm=true`). Forms send `_action`.
 pub async fn manage_action(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -283,6 +284,18 @@ pub async fn manage_action(
         .unwrap_or("edit")
         .to_owned();
     let station_id = Some(station.id.as_str());
+    if action == "delete" {
+        return erase(
+            &state,
+            &station,
+            &id,
+            &token,
+            submitted.input.flag("confirm") == Some(true),
+            flavor,
+            lang,
+        )
+        .await;
+    }
     let result = match action.as_str() {
         "withdraw" => state.app.withdraw_worker(station_id, &id, &token).await,
         "edit" => {
@@ -336,5 +349,80 @@ pub async fn manage_action(
             }
         }
         (Err(e), _) => manage_failure(e, flavor, lang).respond(&state, &station),
+    }
+}
+
+/// The worker deletes their data through their manage link.
+async fn erase(
+    state: &AppState,
+    station: &Station,
+    id: &str,
+    token: &ManageToken,
+    confirmed: bool,
+    flavor: Flavor,
+    lang: lingong_core::Lang,
+) -> Response {
+    if !confirmed {
+        return Failure::Invalid {
+            flavor,
+            lang,
+            invalid: Invalid::one(FieldError::new("confirm", "error.confirm_delete")),
+        }
+        .respond(state, station);
+    }
+    if let Err(e) = state
+        .app
+        .worker_for_manage(Some(station.id.as_str()), id, token)
+        .await
+    {
+        return manage_failure(e, flavor, lang).respond(state, station);
+    }
+    match state.app.erase_worker(station, id, ErasedBy::Worker).await {
+        Ok(_) => match flavor {
+            Flavor::Json => Json(json!({ "deleted": true })).into_response(),
+            Flavor::Html => page(
+                state,
+                StatusCode::OK,
+                "pages/worker_deleted.html",
+                context_of(station, lang, ""),
+            ),
+        },
+        Err(e) => internal(&e, flavor, lang).respond(state, station),
+    }
+}
+
+/// `GET /api/workers/{id}/export?token=…`: everything held about the worker, as a JSON
+/// file to keep.
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ManageQuery>,
+) -> Response {
+    let lang = header_lang(&headers);
+    let flavor = Flavor::Json;
+    let default = state.app.stations.default_station().clone();
+    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
+        return Failure::NotFound { flavor, lang }.respond(&state, &default);
+    };
+    let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
+    let worker = match state
+        .app
+        .worker_for_manage(Some(station.id.as_str()), &id, &token)
+        .await
+    {
+        Ok(worker) => worker,
+        Err(e) => return manage_failure(e, flavor, lang).respond(&state, &station),
+    };
+    match state.app.export_worker(&station, &worker).await {
+        Ok(export) => {
+            let mut response = Json(export).into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"lingong-my-data.json\""),
+            );
+            response
+        }
+        Err(e) => internal(&e, flavor, lang).respond(&state, &station),
     }
 }

@@ -485,6 +485,22 @@ impl ChangeLog for RedbStore {
 }
 
 impl RedbStore {
+    /// Every item in the store, in key order: for diagnostics and tests ("is anything
+    /// about this person left?"), never for a request.
+    pub async fn all_items(&self) -> Result<Vec<Item>, StoreError> {
+        self.blocking(|db| {
+            let txn = db.begin_read().map_err(unavailable)?;
+            let table = txn.open_table(ITEMS).map_err(unavailable)?;
+            let mut out = Vec::new();
+            for entry in table.iter().map_err(unavailable)? {
+                let (_, value) = entry.map_err(unavailable)?;
+                out.push(decode(value.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Changes a consumer gave up on: (consumer, sequence number, the record as JSON).
     pub async fn parked(&self) -> Result<Vec<(String, u64, serde_json::Value)>, StoreError> {
         self.blocking(|db| {

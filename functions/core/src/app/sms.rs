@@ -419,7 +419,7 @@ impl App {
         };
         let subject = worker.map(|w| w.id.clone()).unwrap_or(phone_key);
         let day = station.today(now).format("%Y%m%d").to_string();
-        let notice = Notice::new(
+        let mut notice = Notice::new(
             station.id.clone(),
             NoticeKind::Unsubscribed,
             (&day, &subject),
@@ -427,6 +427,7 @@ impl App {
             NoticeData::default(),
             now,
         );
+        notice.worker_id = worker.map(|w| w.id.clone());
         self.create_notice(notice).await?;
         tracing::info!(station = %station.id, "number opted out of SMS");
         Ok(())

@@ -1,8 +1,9 @@
 //! The scheduled step (every minute on AWS, in-process locally): expires offers past
 //! their answer time (which starts the next wave through the change stream), releases
 //! notices whose wait is over (quiet hours, daily limit, retry backoff) and nudges any
-//! left pending, and parks sends that never reported back. It touches only the store:
-//! the notifier alone sends.
+//! left pending, and parks sends that never reported back; once a day it also erases
+//! workers past the station's retention period. It touches only the store: the
+//! notifier alone sends.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -31,6 +32,8 @@ pub struct SweepReport {
     pub released_notices: u32,
     /// Sends that never reported back, parked for staff.
     pub parked_notices: u32,
+    /// Workers erased because their retention period ended (once a day).
+    pub erased_workers: u32,
 }
 
 impl App {
@@ -46,6 +49,7 @@ impl App {
                 expired_offers = report.expired_offers,
                 released_notices = report.released_notices,
                 parked_notices = report.parked_notices,
+                erased_workers = report.erased_workers,
                 "sweep"
             );
         }
@@ -70,11 +74,48 @@ impl App {
         }
     }
 
+    /// Once a station day, the first sweep also runs the retention sweep: it claims the
+    /// day with a conditional write (so concurrent sweeps run it once) and gives the
+    /// claim back if it fails, so the next sweep tries again.
+    async fn daily_retention(
+        &self,
+        station: &Station,
+        report: &mut SweepReport,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let day = station.today(now);
+        let mut claim = Item::new(
+            keys::daily_task(&station.id, "retention", day),
+            serde_json::Map::from_iter([(
+                "station".to_owned(),
+                serde_json::Value::from(station.id.as_str()),
+            )]),
+        );
+        claim.expires_at = Some((now + Duration::days(3)).timestamp());
+        let key = claim.key.clone();
+        match self.store.write(vec![Write::create(claim)]).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        match self.retention_sweep(station).await {
+            Ok(erased) => {
+                report.erased_workers += u32::try_from(erased).unwrap_or(u32::MAX);
+                Ok(())
+            }
+            Err(e) => {
+                self.store.write(vec![Write::delete(key)]).await?;
+                Err(e)
+            }
+        }
+    }
+
     async fn sweep_station(
         &self,
         station: &Station,
         report: &mut SweepReport,
     ) -> Result<(), StoreError> {
+        self.daily_retention(station, report).await?;
         let now = self.clock.now();
         for item in self.due(keys::open_offers(&station.id), now).await? {
             let Some(current) = self.store.get(&item.key).await? else {
