@@ -21,15 +21,28 @@ fn job_body() -> serde_json::Value {
     })
 }
 
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 11] = [
     "/staff/",
     "/staff/moderation",
     "/staff/employers",
     "/staff/employers/01KBSM6Y0000000000000000AA",
     "/staff/desk",
     "/staff/audit",
+    "/staff/jobs/01KBSM6Y0000000000000000AA",
+    "/staff/workers",
+    "/staff/workers?phone=13900000002",
+    "/staff/workers/01KBSM6Y0000000000000000AA",
+    "/staff/notices",
 ];
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 17] = [
+    "/staff/jobs/01KBSM6Y0000000000000000AA/offer",
+    "/staff/jobs/01KBSM6Y0000000000000000AA/wave",
+    "/staff/jobs/01KBSM6Y0000000000000000AA/placements/01KBSM6Y0000000000000000AB/record",
+    "/staff/jobs/01KBSM6Y0000000000000000AA/placements/01KBSM6Y0000000000000000AB/cancel",
+    "/staff/workers/01KBSM6Y0000000000000000AA/hold",
+    "/staff/workers/01KBSM6Y0000000000000000AA/release",
+    "/staff/workers/01KBSM6Y0000000000000000AA/erase",
+    "/staff/notices/x.y.offer/retry",
     "/staff/logout",
     "/staff/settings/moderation",
     "/staff/jobs/01KBSM6Y0000000000000000AA/approve",
@@ -51,6 +64,7 @@ lingong_tests::on_both_backends!(
     a_barred_employer_cannot_post,
     desk_registration_records_consent_in_person,
     logging_out_ends_the_session,
+    staff_erase_a_worker_at_their_request,
 );
 
 async fn every_staff_route_needs_a_valid_session(backend: Backend) {
@@ -486,4 +500,65 @@ async fn logging_out_ends_the_session(backend: Backend) {
         401,
         "the old cookie no longer works"
     );
+}
+
+async fn staff_erase_a_worker_at_their_request(backend: Backend) {
+    let api = with_staff(backend).await;
+    let signed = api
+        .post_json(
+            "/api/workers",
+            &json!({"name": "马秀英", "phone": "13900000002", "trades": ["cleaning"], "districts": ["chengzhong"], "consent": true}),
+            &[],
+        )
+        .await
+        .json();
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let found = get_as(
+        &api,
+        "/staff/workers?phone=139%200000%200002",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(found.status, 303);
+    let page_path = found.headers["location"].to_str().unwrap().to_owned();
+    let page = get_as(&api, &page_path, Some(&cookie)).await;
+    assert!(page.body.contains("马秀英") && page.body.contains("139****0002"));
+    let erase = format!("{page_path}/erase");
+    let unconfirmed = post_form_as(
+        &api,
+        &erase,
+        Some(&cookie),
+        &[("_csrf", &csrf)],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(unconfirmed.status, 422);
+    let done = post_form_as(
+        &api,
+        &erase,
+        Some(&cookie),
+        &[("_csrf", &csrf), ("confirm", "true")],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(
+        get_as(&api, "/staff/workers?phone=13900000002", Some(&cookie))
+            .await
+            .status,
+        404
+    );
+    let link = signed["manage_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://lingong.test")
+        .to_owned();
+    assert_eq!(
+        api.get(&link, &[]).await.status,
+        404,
+        "the manage link leads nowhere now"
+    );
+    let audit = get_as(&api, "/staff/audit", Some(&cookie)).await;
+    assert!(audit.body.contains("worker.erase"));
+    assert!(!audit.body.contains("马秀英"));
 }

@@ -71,6 +71,9 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/staff/jobs/{id}/placements/{worker}/cancel",
             post(cancel_placement),
         )
+        .route("/staff/workers", get(find_worker))
+        .route("/staff/workers/{id}", get(worker_page))
+        .route("/staff/workers/{id}/erase", post(erase_worker))
         .route("/staff/workers/{id}/hold", post(hold_worker))
         .route("/staff/workers/{id}/release", post(release_worker))
         .route("/staff/notices", get(notices_page))
@@ -1083,5 +1086,127 @@ async fn retry_notice(
     match state.app.retry_notice(&staff.actor, &id).await {
         Ok(_) => Redirect::to("/staff/notices?done=retried").into_response(),
         Err(e) => staff.failure(&state, e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FindWorker {
+    phone: Option<String>,
+    done: Option<String>,
+}
+
+/// `GET /staff/workers?phone=…`: the desk looks a worker up by the number they give.
+async fn find_worker(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<FindWorker>,
+) -> Response {
+    let staff = match authenticate(&state, &headers).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    match query.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => staff.render(&state, StatusCode::OK, "staff/find_worker.html", context! {
+                not_found => false,
+                done => flash(&Flash { done: query.done.clone(), station: None }).map(|k| t(staff.lang, &k)),
+            }),
+        Some(phone) => match state.app.worker_by_phone_for_staff(&staff.actor, phone).await {
+            Ok(worker) => Redirect::to(&format!("/staff/workers/{}", worker.id)).into_response(),
+            Err(StaffActionError::NotFound) => {
+                staff.render(&state, StatusCode::NOT_FOUND, "staff/find_worker.html", context! { not_found => true })
+            }
+            Err(e) => staff.failure(&state, e),
+        },
+    }
+}
+
+async fn worker_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<Flash>,
+) -> Response {
+    let staff = match authenticate(&state, &headers).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let worker = match state.app.worker(&staff.station, &id).await {
+        Ok(Some(worker)) => worker,
+        Ok(None) => return staff.failure(&state, StaffActionError::NotFound),
+        Err(e) => return staff.failure(&state, e.into()),
+    };
+    let export = match state.app.export_worker(&staff.station, &worker).await {
+        Ok(export) => export,
+        Err(e) => return staff.failure(&state, e.into()),
+    };
+    let names = |slugs: &[String], trades: bool| -> Vec<String> {
+        slugs
+            .iter()
+            .map(|s| {
+                let name = if trades {
+                    staff
+                        .station
+                        .trade(s)
+                        .map(|t| t.name.get(staff.lang).to_owned())
+                } else {
+                    staff
+                        .station
+                        .district(s)
+                        .map(|d| d.name.get(staff.lang).to_owned())
+                };
+                name.unwrap_or_else(|| s.clone())
+            })
+            .collect()
+    };
+    let view = json!({
+        "id": worker.id,
+        "name": worker.name,
+        "phone": worker.phone.masked(),
+        "trades": names(&worker.trades, true),
+        "districts": names(&worker.districts, false),
+        "status": worker.status.as_str(),
+        "auto_matching": worker.auto_matching,
+        "hold": worker.hold.as_ref().map(|h| h.reason.clone()),
+        "consent": format!("{} · {:?} · {}", worker.consent.version, worker.consent.method, worker.consent.accepted_at.with_timezone(&staff.station.time_zone).format("%Y-%m-%d")),
+        "offers": export.offers.len(),
+        "placements": export.placements.len(),
+    });
+    staff.render(
+        &state,
+        StatusCode::OK,
+        "staff/worker.html",
+        context! { worker => Serde(view), done => flash(&query).map(|k| t(staff.lang, &k)) },
+    )
+}
+
+/// Staff erase a worker's data at their request (at the desk or by phone).
+async fn erase_worker(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    if input.flag("confirm") != Some(true) {
+        return staff.message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error.confirm_delete",
+        );
+    }
+    match state
+        .app
+        .erase_worker(
+            &staff.station,
+            &id,
+            lingong_core::app::ErasedBy::Staff(staff.actor.username.clone()),
+        )
+        .await
+    {
+        Ok(_) => Redirect::to("/staff/workers?done=erased").into_response(),
+        Err(e) => staff.failure(&state, e.into()),
     }
 }
