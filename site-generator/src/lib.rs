@@ -9,6 +9,7 @@
 mod view;
 // Matching and notices (issue 4):
 pub mod notices;
+pub mod report_mail;
 
 use lingong_core::{Lang, i18n::Arg};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Value, value::Kwargs};

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use lingong_core::{App, SystemClock, secrets::Secrets, station::Stations};
+use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
 use lingong_store_dynamodb::DynamoStore;
 
 /// Reads a required environment variable.
@@ -69,24 +70,27 @@ pub async fn secret_text(config: &aws_config::SdkConfig, arn: &str) -> anyhow::R
         .context("the secret has no string value")
 }
 
-/// The use cases wired to DynamoDB, the built-in stations and the secret.
-/// The time of each cold-start step is logged, so an operator can see where a slow start
-/// goes.
+/// The use cases wired to DynamoDB, the built-in stations and the secret, on a fresh
+/// AWS configuration.
 pub async fn app() -> anyhow::Result<App> {
+    app_with(&aws_config().await).await
+}
+
+/// The use cases on `config` (for functions that also build other clients from it).
+/// The time of each cold-start step is logged, so an operator can see where a slow
+/// start goes.
+pub async fn app_with(config: &aws_config::SdkConfig) -> anyhow::Result<App> {
     let started = std::time::Instant::now();
-    let config = aws_config().await;
-    let configured = started.elapsed();
     let mut stations = Stations::embedded()?;
     if let Ok(id) = std::env::var("DEFAULT_STATION") {
         stations = stations.with_default(&id)?;
     }
     let loaded = started.elapsed();
-    let store = dynamo_store(&config)?;
-    let secrets = secrets(&config).await?;
+    let store = dynamo_store(config)?;
+    let secrets = secrets(config).await?;
     let done = started.elapsed();
     tracing::info!(
-        aws_config_us = configured.as_micros() as u64,
-        stations_us = (loaded - configured).as_micros() as u64,
+        stations_us = loaded.as_micros() as u64,
         store_and_secret_us = (done - loaded).as_micros() as u64,
         "cold start wiring"
     );
@@ -96,4 +100,24 @@ pub async fn app() -> anyhow::Result<App> {
         clock: Arc::new(SystemClock),
         secrets,
     })
+}
+
+/// The SMTP mailer (SES's SMTP endpoint) from `SMTP_URL`, `MAIL_FROM` and the
+/// credentials in the Secrets Manager secret `SMTP_SECRET_ARN`
+/// (`{"username": …, "password": …}`).
+pub async fn smtp_mailer(config: &aws_config::SdkConfig) -> anyhow::Result<SmtpNotifier> {
+    let credentials: serde_json::Value =
+        serde_json::from_str(&secret_text(config, &required_env("SMTP_SECRET_ARN")?).await?)
+            .context("the SMTP secret is not JSON")?;
+    let field = |name: &str| {
+        credentials[name]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("the SMTP secret has no `{name}`"))
+    };
+    Ok(SmtpNotifier::new(&SmtpSettings {
+        url: required_env("SMTP_URL")?,
+        from: required_env("MAIL_FROM")?,
+        credentials: Some((field("username")?, field("password")?)),
+    })?)
 }

@@ -33,6 +33,7 @@ pub mod records;
 pub mod secrets;
 pub mod staff;
 pub mod station;
+pub mod station_report;
 pub mod store;
 pub mod store_memory;
 pub mod text;

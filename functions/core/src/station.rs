@@ -126,6 +126,17 @@ struct StationFile {
     matching: MatchingSettings,
     #[serde(default)]
     notices: NoticeSettings,
+    #[serde(default)]
+    reports: ReportSettings,
+}
+
+/// Who receives the station's report e-mails (`[reports]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Staff addresses the daily and weekly reports go to.
+    #[serde(default)]
+    pub recipients: Vec<String>,
 }
 
 /// A validated station.
@@ -157,6 +168,8 @@ pub struct Station {
     pub matching: MatchingSettings,
     /// Quiet hours, SMS limits and retries (`[notices]`).
     pub notices: NoticeSettings,
+    /// Report e-mails (`[reports]`).
+    pub reports: ReportSettings,
 }
 
 /// Why a station file was refused.
@@ -286,6 +299,13 @@ impl Station {
         }
         raw.matching.check().map_err(&invalid)?;
         raw.notices.check().map_err(&invalid)?;
+        for address in &raw.reports.recipients {
+            crate::phone::Email::parse("recipients", address).map_err(|_| {
+                invalid(format!(
+                    "report recipient `{address}` is not an e-mail address"
+                ))
+            })?;
+        }
         Ok(Station {
             id,
             name: raw.name,
@@ -300,6 +320,7 @@ impl Station {
             trades: raw.trades,
             matching: raw.matching,
             notices: raw.notices,
+            reports: raw.reports,
         })
     }
 

@@ -12,10 +12,8 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
-use lingong_aws_wiring::{aws_config, required_env, secret_text};
+use lingong_aws_wiring::{aws_config, required_env};
 use lingong_core::notices::{consumer::NotifierConsumer, port::ByChannel, send::NoticeSender};
-use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
 use lingong_notify_sns::{SmsNotifier, SnsGateway};
 use lingong_site::{NoticeTemplates, Renderer};
 
@@ -23,21 +21,8 @@ use lingong_site::{NoticeTemplates, Renderer};
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = aws_config().await;
-    let app = lingong_aws_wiring::app().await?;
-    let credentials: serde_json::Value =
-        serde_json::from_str(&secret_text(&config, &required_env("SMTP_SECRET_ARN")?).await?)
-            .context("SMTP secret is not JSON")?;
-    let field = |name: &str| {
-        credentials[name]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("SMTP secret has no `{name}`"))
-    };
-    let email = SmtpNotifier::new(&SmtpSettings {
-        url: required_env("SMTP_URL")?,
-        from: required_env("MAIL_FROM")?,
-        credentials: Some((field("username")?, field("password")?)),
-    })?;
+    let app = lingong_aws_wiring::app_with(&config).await?;
+    let email = lingong_aws_wiring::smtp_mailer(&config).await?;
     let mut sns = SnsGateway::new(&config);
     if let Ok(sender_id) = std::env::var("SMS_SENDER_ID")
         && !sender_id.is_empty()

@@ -120,6 +120,77 @@ impl SmtpNotifier {
     }
 }
 
+/// A report e-mail to staff: HTML and text parts and a CSV attachment.
+#[derive(Clone, Debug)]
+pub struct ReportEmail<'a> {
+    /// Recipients.
+    pub to: &'a [String],
+    /// The sender's display name (the station).
+    pub from_name: &'a str,
+    /// Subject.
+    pub subject: &'a str,
+    /// HTML part.
+    pub html: &'a str,
+    /// Plain-text part.
+    pub text: &'a str,
+    /// A stable id for the report (station, period, first day): the `Message-ID`, so a
+    /// report sent twice shows once.
+    pub report_id: &'a str,
+    /// The attachment's file name.
+    pub csv_name: &'a str,
+    /// The attachment.
+    pub csv: &'a str,
+}
+
+impl SmtpNotifier {
+    /// Sends a report e-mail.
+    pub async fn send_report(&self, report: &ReportEmail<'_>) -> Result<Receipt, SendError> {
+        use lettre::message::Attachment;
+        let from = Mailbox::new(Some(report.from_name.to_owned()), self.from.email.clone());
+        let message_id = format!("<{}@{}>", report.report_id, self.domain);
+        let mut builder = lettre::Message::builder()
+            .from(from)
+            .subject(report.subject)
+            .message_id(Some(message_id.clone()));
+        if report.to.is_empty() {
+            return Err(SendError::Permanent(
+                "a report needs at least one recipient".into(),
+            ));
+        }
+        for to in report.to {
+            let mailbox: Mailbox = to
+                .parse()
+                .map_err(|_| SendError::Permanent("recipient address refused".into()))?;
+            builder = builder.to(mailbox);
+        }
+        let body = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(report.text.to_owned()),
+            )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(report.html.to_owned()),
+            );
+        let csv_type = ContentType::parse("text/csv; charset=utf-8")
+            .map_err(|e| SendError::Permanent(format!("content type: {e}")))?;
+        let attachment = Attachment::new(report.csv_name.to_owned())
+            .body(report.csv.as_bytes().to_vec(), csv_type);
+        let email = builder
+            .multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
+            .map_err(|e| SendError::Permanent(format!("message could not be built: {e}")))?;
+        match self.transport.send(email).await {
+            Ok(_) => Ok(Receipt {
+                provider: "smtp".into(),
+                message_id: Some(message_id),
+            }),
+            Err(error) => Err(classify(&error)),
+        }
+    }
+}
+
 /// Sorts an SMTP failure into retry, give up, or unknown outcome.
 pub fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     let code = error
