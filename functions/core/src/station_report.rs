@@ -232,7 +232,7 @@ impl App {
                 }
             }
         }
-        jobs.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        jobs.sort_by_key(|job| job.created_at);
         figures.new_jobs = jobs.len() as u64;
         figures.openings = jobs.iter().map(|j| u64::from(j.headcount)).sum();
         let placed_on_new: u64 = jobs.iter().map(|j| u64::from(j.placed)).sum();
