@@ -1,12 +1,16 @@
 //! The use cases, written once against the ports: post a job, sign up, list, and the
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
+mod board;
 mod jobs;
+mod reports;
 mod workers;
 
 use std::sync::Arc;
 
+pub use board::SweepSummary;
 pub use jobs::JobFilter;
+pub use reports::{Filed, ReportError, report_action};
 
 use crate::{
     clock::Clock,

@@ -17,6 +17,8 @@
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
 //! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | — | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
+//! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
+//! | complaint | `ST#s#CMP#<id>` | `CMP` | — | — | `ST#s#CMPS#<status>` / `<created_at>#<id>` |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
 //! never appear in keys. `<listed_at>` is RFC 3339 UTC, so string order is time order.
@@ -39,6 +41,12 @@
 //! 12. A worker's placements, most recent first (days worked lately, for fair
 //!     rotation): gsi2 `ST#s#WKR#<id>#PLACES`, descending.
 //! 13. A station's placements by time (data wall, reports): gsi3 `ST#s#PLACES`.
+//! 14. Jobs of one state listed since a time (the data wall's 12-week trend): gsi3
+//!     `ST#s#JOBS#<status>` with a sort-key range from the window's start.
+//! 15. The reports on a job (review threshold): query pk `ST#s#JOB#<id>`, sk prefix
+//!     `REPORT#`; the station's reports by state (staff queue): gsi3 `ST#s#REPORTS#<status>`.
+//! 16. A complaint by id; the station's complaints by state, oldest first (staff
+//!     queue): gsi3 `ST#s#CMPS#<status>`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -153,4 +161,35 @@ pub fn placements_of_worker(station: &StationId, worker_id: &str) -> String {
 /// gsi3 partition: a station's placements.
 pub fn placements(station: &StationId) -> String {
     format!("{}PLACES", prefix(station))
+}
+
+/// Sort-key prefix of the reports filed under a job.
+pub const REPORT_PREFIX: &str = "REPORT#";
+
+/// A report about a job posting, filed under the job.
+pub fn job_report(station: &StationId, job_id: &str, report_id: &str) -> Key {
+    Key::new(
+        format!("{}JOB#{job_id}", prefix(station)),
+        format!("{REPORT_PREFIX}{report_id}"),
+    )
+}
+
+/// gsi3 partition: a station's job reports in one state.
+pub fn job_reports(station: &StationId, status: &str) -> String {
+    format!("{}REPORTS#{status}", prefix(station))
+}
+
+/// A complaint or request for help (咨询维权).
+pub fn complaint(station: &StationId, id: &str) -> Key {
+    Key::new(format!("{}CMP#{id}", prefix(station)), "CMP")
+}
+
+/// gsi3 partition: a station's complaints in one state.
+pub fn complaints(station: &StationId, status: &str) -> String {
+    format!("{}CMPS#{status}", prefix(station))
+}
+
+/// The prefix every key of `station` starts with.
+pub fn station_prefix(station: &StationId) -> String {
+    prefix(station)
 }

@@ -1,0 +1,584 @@
+//! What the public may know about a station: the jobs on its board (public fields only,
+//! with phone and ID numbers typed into free text masked) and the tallies behind its
+//! data wall (数据大屏). No worker's name, phone or any personal field ever enters
+//! [`BoardFacts`]: workers and employers are kept as id → state, nothing more.
+//!
+//! Facts are loaded through the indexes ([`crate::App::board_facts`]) and kept current
+//! from changes: a change says *which* record moved, and [`BoardFacts::apply_item`]
+//! takes the record's state as read, keeping the newer version. Applying the same item
+//! twice, or an older one after a newer, changes nothing, so a replayed change batch is
+//! harmless.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    dates::WorkDates,
+    job::{Job, JobStatus, PayTerms},
+    keys,
+    money::Money,
+    placement::{Placement, PlacementStatus},
+    records::{employer_from_item, job_from_item, placement_from_item, worker_from_item},
+    station::{Station, StationId},
+    store::{Item, Key, StoreError},
+    worker::WorkerStatus,
+};
+
+/// Weeks the data wall's trend covers, the current week included.
+pub const TREND_WEEKS: i64 = 12;
+
+/// A job on the board, as anyone may see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BoardJob {
+    /// Identifier.
+    pub id: String,
+    /// Title (numbers masked).
+    pub title: String,
+    /// Trade slug.
+    pub trade: String,
+    /// District slug.
+    pub district: String,
+    /// Where the work is (numbers masked).
+    pub address: String,
+    /// First and last day.
+    pub dates: WorkDates,
+    /// Workers asked for.
+    pub headcount: u16,
+    /// Places still open.
+    pub open_places: u16,
+    /// Wage per day.
+    pub daily_wage: Money,
+    /// When pay is made.
+    pub pay_terms: PayTerms,
+    /// Employer name (numbers masked).
+    pub employer_name: String,
+    /// Verified by staff.
+    pub employer_verified: bool,
+    /// The work (numbers masked).
+    pub description: String,
+    /// Requirements (numbers masked), may be empty.
+    pub requirements: String,
+    /// When posted (fixes the job's place in the sitemap).
+    pub created_at: DateTime<Utc>,
+    /// When it went on the board (the board's order, newest first).
+    pub listed_at: DateTime<Utc>,
+}
+
+impl BoardJob {
+    /// The public view of `job`.
+    pub fn from_job(job: &Job) -> BoardJob {
+        BoardJob {
+            id: job.id.clone(),
+            title: mask_numbers(job.title.as_str()),
+            trade: job.trade.clone(),
+            district: job.district.clone(),
+            address: mask_numbers(job.address.as_str()),
+            dates: job.dates,
+            headcount: job.headcount,
+            open_places: job.open_places(),
+            daily_wage: job.daily_wage,
+            pay_terms: job.pay_terms,
+            employer_name: mask_numbers(job.employer_name.as_str()),
+            employer_verified: job.employer_verified,
+            description: mask_numbers(job.description.as_str()),
+            requirements: mask_numbers(job.requirements.as_str()),
+            created_at: job.created_at,
+            listed_at: job.listed_at(),
+        }
+    }
+}
+
+/// A job as the data wall counts it.
+#[derive(Clone, Debug, PartialEq)]
+struct JobFact {
+    version: u64,
+    status: JobStatus,
+    trade: String,
+    district: String,
+    headcount: u16,
+    created_at: DateTime<Utc>,
+    /// Present while the job is on the board.
+    board: Option<BoardJob>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct PlacementFact {
+    version: u64,
+    status: PlacementStatus,
+    days_worked: Option<u16>,
+    wage_paid: Option<Money>,
+    created_at: DateTime<Utc>,
+}
+
+/// Everything the public board and the data wall of one station are built from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoardFacts {
+    /// The station.
+    pub station: StationId,
+    jobs: BTreeMap<String, JobFact>,
+    workers: BTreeMap<String, (u64, WorkerStatus)>,
+    employers: BTreeMap<String, (u64, bool)>,
+    placements: BTreeMap<(String, String), PlacementFact>,
+}
+
+/// The kinds of record the board and the data wall are built from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FactKind {
+    /// A job.
+    Job,
+    /// A worker (counted only).
+    Worker,
+    /// An employer (counted only).
+    Employer,
+    /// A placement (counted only).
+    Placement,
+}
+
+impl FactKind {
+    /// The kind of record stored under `key`, if the board cares about it.
+    pub fn of(key: &Key) -> Option<FactKind> {
+        match key.sk.as_str() {
+            "JOB" => Some(FactKind::Job),
+            "WKR" => Some(FactKind::Worker),
+            "EMP" => Some(FactKind::Employer),
+            sk if sk.starts_with(keys::PLACEMENT_PREFIX) => Some(FactKind::Placement),
+            _ => None,
+        }
+    }
+}
+
+impl BoardFacts {
+    /// No facts yet.
+    pub fn new(station: StationId) -> BoardFacts {
+        BoardFacts {
+            station,
+            jobs: BTreeMap::new(),
+            workers: BTreeMap::new(),
+            employers: BTreeMap::new(),
+            placements: BTreeMap::new(),
+        }
+    }
+
+    /// Whether a change to `key` can matter to this station's board or data wall.
+    pub fn cares_about(&self, key: &Key) -> bool {
+        key.pk.starts_with(&keys::station_prefix(&self.station)) && FactKind::of(key).is_some()
+    }
+
+    /// Takes `item` (a record as stored now) into the facts, unless a newer version is
+    /// already known. Returns what kind of record it was, or `None` if it is not one
+    /// the board cares about.
+    pub fn apply_item(&mut self, item: &Item) -> Result<Option<FactKind>, StoreError> {
+        if !self.cares_about(&item.key) {
+            return Ok(None);
+        }
+        let kind = FactKind::of(&item.key);
+        match kind {
+            Some(FactKind::Job) => {
+                let job = job_from_item(item)?;
+                if self.jobs.get(&job.id).is_some_and(|j| j.version > job.version) {
+                    return Ok(kind);
+                }
+                self.jobs.insert(job.id.clone(), job_fact(&job));
+            }
+            Some(FactKind::Worker) => {
+                let worker = worker_from_item(item)?;
+                if self
+                    .workers
+                    .get(&worker.id)
+                    .is_none_or(|(v, _)| *v <= worker.version)
+                {
+                    self.workers
+                        .insert(worker.id.clone(), (worker.version, worker.status));
+                }
+            }
+            Some(FactKind::Employer) => {
+                let employer = employer_from_item(item)?;
+                if self
+                    .employers
+                    .get(&employer.id)
+                    .is_none_or(|(v, _)| *v <= employer.version)
+                {
+                    self.employers
+                        .insert(employer.id.clone(), (employer.version, employer.verified));
+                }
+            }
+            Some(FactKind::Placement) => {
+                let placement = placement_from_item(item)?;
+                let id = (placement.job_id.clone(), placement.worker_id.clone());
+                if self
+                    .placements
+                    .get(&id)
+                    .is_none_or(|p| p.version <= placement.version)
+                {
+                    self.placements.insert(id, placement_fact(&placement));
+                }
+            }
+            None => {}
+        }
+        Ok(kind)
+    }
+
+    /// Forgets the record stored under `key` (it was deleted).
+    pub fn forget(&mut self, key: &Key) -> Option<FactKind> {
+        if !self.cares_about(key) {
+            return None;
+        }
+        let kind = FactKind::of(key)?;
+        let id = || key.pk.rsplit('#').next().unwrap_or("").to_owned();
+        match kind {
+            FactKind::Job => {
+                self.jobs.remove(&id());
+            }
+            FactKind::Worker => {
+                self.workers.remove(&id());
+            }
+            FactKind::Employer => {
+                self.employers.remove(&id());
+            }
+            FactKind::Placement => {
+                let worker = key
+                    .sk
+                    .strip_prefix(keys::PLACEMENT_PREFIX)
+                    .unwrap_or("")
+                    .to_owned();
+                self.placements.remove(&(id(), worker));
+            }
+        }
+        Some(kind)
+    }
+
+    /// The board entry of job `id`, if it is on the board.
+    pub fn board_job(&self, id: &str) -> Option<&BoardJob> {
+        self.jobs.get(id).and_then(|j| j.board.as_ref())
+    }
+
+    /// Every job on the board, newest first.
+    pub fn board(&self) -> Vec<&BoardJob> {
+        let mut jobs: Vec<&BoardJob> = self.jobs.values().filter_map(|j| j.board.as_ref()).collect();
+        jobs.sort_by(|a, b| b.listed_at.cmp(&a.listed_at).then_with(|| b.id.cmp(&a.id)));
+        jobs
+    }
+
+    /// The trade and district job `id` is listed under, if it is on the board.
+    pub fn board_place(&self, id: &str) -> Option<(String, String)> {
+        self.board_job(id)
+            .map(|j| (j.trade.clone(), j.district.clone()))
+    }
+
+    /// The data wall's figures for `station` on `today`.
+    pub fn stats(&self, station: &Station, today: NaiveDate) -> BoardStats {
+        let board = self.board();
+        let open_places: u64 = board.iter().map(|j| u64::from(j.open_places)).sum();
+        let workers_active = self
+            .workers
+            .values()
+            .filter(|(_, s)| *s == WorkerStatus::Active)
+            .count() as u64;
+        let average = |wages: &[Money]| -> Option<Money> {
+            let n = wages.len() as u64;
+            (n > 0).then(|| {
+                let total: u64 = wages.iter().map(|w| w.fen()).sum();
+                Money::from_fen((total + n / 2) / n)
+            })
+        };
+        let offered: Vec<Money> = board.iter().map(|j| j.daily_wage).collect();
+        let (mut paid_total, mut paid_days) = (0u64, 0u64);
+        for p in self.placements.values() {
+            if let (PlacementStatus::Completed, Some(days), Some(paid)) =
+                (p.status, p.days_worked, p.wage_paid)
+                && days > 0
+            {
+                paid_total += paid.fen();
+                paid_days += u64::from(days);
+            }
+        }
+        let by_trade = station
+            .trades
+            .iter()
+            .map(|t| {
+                let jobs: Vec<&&BoardJob> = board.iter().filter(|j| j.trade == t.slug).collect();
+                let wages: Vec<Money> = jobs.iter().map(|j| j.daily_wage).collect();
+                GroupFigures {
+                    slug: t.slug.clone(),
+                    jobs: jobs.len() as u64,
+                    open_places: jobs.iter().map(|j| u64::from(j.open_places)).sum(),
+                    average_wage: average(&wages),
+                }
+            })
+            .collect();
+        let by_district = station
+            .districts
+            .iter()
+            .map(|d| {
+                let jobs: Vec<&&BoardJob> =
+                    board.iter().filter(|j| j.district == d.slug).collect();
+                let wages: Vec<Money> = jobs.iter().map(|j| j.daily_wage).collect();
+                GroupFigures {
+                    slug: d.slug.clone(),
+                    jobs: jobs.len() as u64,
+                    open_places: jobs.iter().map(|j| u64::from(j.open_places)).sum(),
+                    average_wage: average(&wages),
+                }
+            })
+            .collect();
+        let this_week = week_start(today);
+        let trend = (0..TREND_WEEKS)
+            .rev()
+            .map(|ago| {
+                let start = this_week - Duration::weeks(ago);
+                let end = start + Duration::weeks(1);
+                let in_week = |at: DateTime<Utc>| {
+                    let day = station.today(at);
+                    start <= day && day < end
+                };
+                let posted: Vec<&JobFact> = self
+                    .jobs
+                    .values()
+                    .filter(|j| counts_as_posted(j.status) && in_week(j.created_at))
+                    .collect();
+                WeekFigures {
+                    week_start: start,
+                    jobs_posted: posted.len() as u64,
+                    places_posted: posted.iter().map(|j| u64::from(j.headcount)).sum(),
+                    placements: self
+                        .placements
+                        .values()
+                        .filter(|p| p.status != PlacementStatus::Cancelled && in_week(p.created_at))
+                        .count() as u64,
+                }
+            })
+            .collect();
+        BoardStats {
+            as_of: today,
+            employers: self.employers.len() as u64,
+            employers_verified: self.employers.values().filter(|(_, v)| *v).count() as u64,
+            workers: self.workers.len() as u64,
+            workers_active,
+            open_jobs: board.len() as u64,
+            open_places,
+            matches: self
+                .placements
+                .values()
+                .filter(|p| p.status != PlacementStatus::Cancelled)
+                .count() as u64,
+            placements_completed: self
+                .placements
+                .values()
+                .filter(|p| p.status == PlacementStatus::Completed)
+                .count() as u64,
+            average_offered_wage: average(&offered),
+            average_paid_wage: (paid_days > 0)
+                .then(|| Money::from_fen((paid_total + paid_days / 2) / paid_days)),
+            places_per_worker_x100: (workers_active > 0)
+                .then(|| (open_places * 100 + workers_active / 2) / workers_active),
+            by_trade,
+            by_district,
+            trend,
+        }
+    }
+}
+
+fn counts_as_posted(status: JobStatus) -> bool {
+    !matches!(status, JobStatus::PendingReview | JobStatus::Rejected)
+}
+
+fn job_fact(job: &Job) -> JobFact {
+    JobFact {
+        version: job.version,
+        status: job.status,
+        trade: job.trade.clone(),
+        district: job.district.clone(),
+        headcount: job.headcount,
+        created_at: job.created_at,
+        board: (job.status == JobStatus::Published).then(|| BoardJob::from_job(job)),
+    }
+}
+
+fn placement_fact(p: &Placement) -> PlacementFact {
+    PlacementFact {
+        version: p.version,
+        status: p.status,
+        days_worked: p.days_worked,
+        wage_paid: p.wage_paid,
+        created_at: p.created_at,
+    }
+}
+
+/// The Monday of the week holding `day`.
+pub fn week_start(day: NaiveDate) -> NaiveDate {
+    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
+}
+
+/// The first day of the data wall's trend window ending in the week of `today`.
+pub fn trend_start(today: NaiveDate) -> NaiveDate {
+    week_start(today) - Duration::weeks(TREND_WEEKS - 1)
+}
+
+/// Figures for one trade or district.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupFigures {
+    /// Trade or district slug.
+    pub slug: String,
+    /// Jobs on the board.
+    pub jobs: u64,
+    /// Places open.
+    pub open_places: u64,
+    /// Average offered daily wage, if any job.
+    pub average_wage: Option<Money>,
+}
+
+/// One week of the trend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WeekFigures {
+    /// Monday of the week.
+    pub week_start: NaiveDate,
+    /// Jobs posted (and not refused) that week.
+    pub jobs_posted: u64,
+    /// Places those jobs asked for.
+    pub places_posted: u64,
+    /// Placements made that week.
+    pub placements: u64,
+}
+
+/// The data wall's figures, from real records only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BoardStats {
+    /// The station day the figures are for.
+    pub as_of: NaiveDate,
+    /// Registered employers.
+    pub employers: u64,
+    /// Of which verified by staff.
+    pub employers_verified: u64,
+    /// Registered workers (taking work or paused).
+    pub workers: u64,
+    /// Workers taking work.
+    pub workers_active: u64,
+    /// Jobs on the board.
+    pub open_jobs: u64,
+    /// Places open on them.
+    pub open_places: u64,
+    /// Workers matched to a job (placements not cancelled).
+    pub matches: u64,
+    /// Placements whose work staff recorded as done.
+    pub placements_completed: u64,
+    /// Average daily wage offered by jobs on the board.
+    pub average_offered_wage: Option<Money>,
+    /// Average daily wage actually paid (recorded placements).
+    pub average_paid_wage: Option<Money>,
+    /// Open places per active worker (求人倍率) × 100, rounded.
+    pub places_per_worker_x100: Option<u64>,
+    /// Per trade, in station order.
+    pub by_trade: Vec<GroupFigures>,
+    /// Per district, in station order.
+    pub by_district: Vec<GroupFigures>,
+    /// The last [`TREND_WEEKS`] weeks, oldest first.
+    pub trend: Vec<WeekFigures>,
+}
+
+fn digit_value(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(c as u8 - b'0'),
+        '０'..='９' => Some((c as u32 - '０' as u32) as u8),
+        _ => None,
+    }
+}
+
+/// Masks what looks like a mobile number (`138****5678`) or an ID or bank card number
+/// (every digit starred) in free text, so that nothing typed into a posting publishes
+/// a full number. A mobile number may be typed with single spaces or dashes between
+/// digits and a `86`/`0086` prefix, as people type them.
+pub fn mask_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let is_digit = |i: usize| chars.get(i).and_then(|c| digit_value(*c)).is_some();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'outer: while i < chars.len() {
+        if !is_digit(i) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut run = i;
+        while is_digit(run) {
+            run += 1;
+        }
+        if run - i >= 15 {
+            out.extend(std::iter::repeat_n('*', run - i));
+            i = run;
+            continue;
+        }
+        let prefix: String = chars[i..run.min(i + 4)]
+            .iter()
+            .filter_map(|c| digit_value(*c))
+            .map(|d| char::from(b'0' + d))
+            .collect();
+        let mut starts = vec![i];
+        if prefix.starts_with("0086") {
+            starts.push(i + 4);
+        } else if prefix.starts_with("86") {
+            starts.push(i + 2);
+        }
+        for start in starts {
+            let mut digits = String::new();
+            let mut j = start;
+            while digits.len() < 11 {
+                match chars.get(j).and_then(|c| digit_value(*c)) {
+                    Some(d) => {
+                        digits.push(char::from(b'0' + d));
+                        j += 1;
+                    }
+                    None if !digits.is_empty()
+                        && matches!(chars.get(j), Some(' ' | '-' | '－'))
+                        && is_digit(j + 1) =>
+                    {
+                        j += 1;
+                    }
+                    None => break,
+                }
+            }
+            let bytes = digits.as_bytes();
+            if digits.len() == 11 && bytes[0] == b'1' && (b'3'..=b'9').contains(&bytes[1]) && !is_digit(j) {
+                out.extend(&chars[i..start]);
+                out.push_str(&format!("{}****{}", &digits[..3], &digits[7..]));
+                i = j;
+                continue 'outer;
+            }
+        }
+        out.extend(&chars[i..run]);
+        i = run;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_free_text_are_masked() {
+        assert_eq!(mask_numbers("电话13812345678找王"), "电话138****5678找王");
+        assert_eq!(mask_numbers("call 138 1234 5678."), "call 138****5678.");
+        assert_eq!(mask_numbers("+86-138-1234-5678"), "+86-138****5678");
+        assert_eq!(mask_numbers("8613812345678"), "86138****5678");
+        assert_eq!(mask_numbers("2026-12-01 13812345678"), "2026-12-01 138****5678");
+        assert_eq!(mask_numbers("１３８１２３４５６７８"), "138****5678");
+        assert_eq!(
+            mask_numbers("身份证630102199001011234"),
+            "身份证******************"
+        );
+        assert_eq!(mask_numbers("63010219900101123X"), "*****************X");
+        // Ordinary numbers stay.
+        assert_eq!(mask_numbers("早8点到下午4点，3栋楼，220元"), "早8点到下午4点，3栋楼，220元");
+        assert_eq!(mask_numbers("0971-1234567"), "0971-1234567");
+        assert_eq!(mask_numbers("2026-12-01"), "2026-12-01");
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        let saturday: NaiveDate = "2026-11-28".parse().unwrap();
+        assert_eq!(week_start(saturday).to_string(), "2026-11-23");
+        assert_eq!(trend_start(saturday).to_string(), "2026-09-07");
+    }
+}
