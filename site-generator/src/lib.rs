@@ -5,13 +5,23 @@
 //! The same templates serve the static board and the pages the API answers with (a form
 //! returned with its errors, a confirmation, a manage page), so a page looks the same
 //! whichever way it reached the reader.
+//!
+//! The static board is built as a flat pipeline: [`BoardFacts`](lingong_core::board)
+//! from the store → [`site::SiteBuilder`] renders `(path, bytes)` pairs →
+//! [`publish::publish`] writes what changed to a [`publish::Sink`]. [`rebuild`] keeps
+//! it current from the change stream, re-rendering only the pages a change touches.
 
+pub mod charts;
+pub mod content;
+pub mod publish;
+pub mod rebuild;
+pub mod site;
 mod view;
 
 use lingong_core::{Lang, i18n::Arg};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Value, value::Kwargs};
 
-pub use view::{Chrome, FormState, StationView};
+pub use view::{Chrome, FormState, StationView, root_of};
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -89,7 +99,9 @@ impl Renderer {
                     source,
                 })?;
         }
+        env.set_formatter(html_formatter);
         env.add_function("t", translate);
+        env.add_function("asset", asset_url);
         Ok(Renderer { env })
     }
 
@@ -110,6 +122,54 @@ impl Renderer {
     pub fn template_names(&self) -> impl Iterator<Item = &str> {
         TEMPLATES.iter().map(|(name, _)| *name)
     }
+}
+
+/// Escapes text for HTML/XML: `& < > " '`. (minijinja's default also escapes `/`,
+/// which is not needed in text or quoted attributes and makes every link longer.)
+pub fn escape_html(text: &str, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let replacement = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])?;
+        out.write_str(replacement)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..])
+}
+
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
+    if matches!(state.auto_escape(), AutoEscape::Html)
+        && !value.is_safe()
+        && let Some(text) = value.as_str()
+    {
+        return escape_html(text, out)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "formatting failed"));
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+/// `asset("style.css")`: the file's URL with a version from its content, so browsers
+/// may keep it long and still see a new one at once.
+fn asset_url(name: &str) -> Result<String, Error> {
+    let body = static_file(name).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("unknown asset `{name}`"),
+        )
+    })?;
+    let hash = xxhash_rust::xxh3::xxh3_64(body.as_bytes());
+    Ok(format!("/assets/{name}?v={:08x}", hash >> 32))
 }
 
 /// A static file (stylesheet, script) by its path under `static/`.

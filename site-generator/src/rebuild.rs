@@ -1,0 +1,233 @@
+//! Keeping the board current: [`SiteRebuilder`] builds the whole site once, then, for
+//! each batch of changes, re-reads the records that changed, works out the page groups
+//! they touch (the job's page, its trade and district listings — before and after the
+//! change —, its sitemap week, home, the data wall, the feeds) and publishes only
+//! those. A job that left the board has its pages deleted.
+//!
+//! The same consumer runs in `lingong serve` (fed by the embedded store's change log)
+//! and as the stream-triggered Lambda function (fed by DynamoDB Streams). It is safe
+//! to run twice on the same batch: records are read as stored now, and unchanged files
+//! are not written. If another process published since this one last did (the sink's
+//! generation moved), the facts are loaded afresh before anything is rendered.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use lingong_core::{
+    App,
+    board::{BoardFacts, FactKind},
+    changes::{Change, ChangeConsumer, ConsumeError},
+    store::{Key, StoreError},
+};
+use tokio::sync::Mutex;
+
+use crate::{
+    publish::{Manifest, PublishReport, Scope, Sink, SinkError, publish},
+    site::{BOARD_WIDE, BuildError, Group, SiteBuilder, groups_of_job},
+};
+
+/// Why a build or rebuild failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    /// Reading records failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Rendering failed.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// Writing failed.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+struct Built {
+    facts: BoardFacts,
+    manifest: Manifest,
+    today: NaiveDate,
+}
+
+/// Builds the board and keeps it current.
+pub struct SiteRebuilder {
+    app: App,
+    site: SiteBuilder,
+    sink: Arc<dyn Sink>,
+    state: Mutex<Option<Built>>,
+}
+
+impl std::fmt::Debug for SiteRebuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteRebuilder")
+            .field("site", &self.site)
+            .finish()
+    }
+}
+
+impl SiteRebuilder {
+    /// A rebuilder of `site` (one station's board) from `app`'s store into `sink`.
+    pub fn new(app: App, site: SiteBuilder, sink: Arc<dyn Sink>) -> SiteRebuilder {
+        SiteRebuilder {
+            app,
+            site,
+            sink,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// The site builder.
+    pub fn site(&self) -> &SiteBuilder {
+        &self.site
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.site.station().today(self.app.clock.now())
+    }
+
+    async fn load(&self) -> Result<Built, RebuildError> {
+        let now = self.app.clock.now();
+        Ok(Built {
+            facts: self.app.board_facts(self.site.station(), now).await?,
+            manifest: self.sink.load_manifest().await?,
+            today: self.site.station().today(now),
+        })
+    }
+
+    /// Loads every fact afresh, renders the whole site and publishes what changed.
+    pub async fn build_all(&self) -> Result<PublishReport, RebuildError> {
+        let mut state = self.state.lock().await;
+        let mut built = self.load().await?;
+        let files = self.site.render_all(&built.facts, built.today)?;
+        let report = publish(&*self.sink, &mut built.manifest, files, &Scope::All).await?;
+        *state = Some(built);
+        tracing::info!(
+            station = %self.site.station().id,
+            rendered = report.rendered,
+            written = report.written.len(),
+            deleted = report.deleted.len(),
+            "site built"
+        );
+        Ok(report)
+    }
+
+    /// Re-renders what `changes` touch and publishes it.
+    pub async fn rebuild_after_change(
+        &self,
+        changes: &[Change],
+    ) -> Result<PublishReport, RebuildError> {
+        let mut state = self.state.lock().await;
+        let generation = self.sink.generation().await?;
+        let fresh = match state.take() {
+            Some(built) if built.manifest.generation == generation => {
+                let mut built = built;
+                built.today = self.today();
+                built
+            }
+            _ => self.load().await?,
+        };
+        let mut built = fresh;
+        let station = self.site.station().clone();
+        let mut keys: Vec<Key> = changes
+            .iter()
+            .map(|c| c.key.clone())
+            .filter(|k| built.facts.cares_about(k))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if keys.is_empty() {
+            *state = Some(built);
+            return Ok(PublishReport::default());
+        }
+        let mut groups: BTreeSet<Group> = BTreeSet::new();
+        let jobs: Vec<String> = keys
+            .iter()
+            .filter(|k| FactKind::of(k) == Some(FactKind::Job))
+            .filter_map(|k| k.pk.rsplit('#').next().map(str::to_owned))
+            .collect();
+        let job_groups = |facts: &BoardFacts, groups: &mut BTreeSet<Group>| {
+            for id in &jobs {
+                // A job off the board still owns its page's paths (to delete them).
+                groups.insert(Group::Job(id.clone()));
+                if let Some(job) = facts.board_job(id) {
+                    groups.extend(groups_of_job(&station, job));
+                }
+            }
+        };
+        job_groups(&built.facts, &mut groups);
+        self.app
+            .refresh_board_facts(&mut built.facts, &keys)
+            .await?;
+        job_groups(&built.facts, &mut groups);
+        if jobs.is_empty() {
+            // Workers, employers, placements: only the data wall counts them.
+            groups.insert(Group::Stats);
+        } else {
+            groups.extend(BOARD_WIDE);
+        }
+        let (files, scope) = self
+            .site
+            .render_groups(&built.facts, built.today, &groups)?;
+        let result = publish(&*self.sink, &mut built.manifest, files, &scope).await;
+        match result {
+            Ok(report) => {
+                *state = Some(built);
+                if report.changed_anything() {
+                    tracing::info!(
+                        station = %station.id,
+                        changes = changes.len(),
+                        written = report.written.len(),
+                        deleted = report.deleted.len(),
+                        "board updated"
+                    );
+                }
+                Ok(report)
+            }
+            // The manifest in memory may no longer match the sink: reload next time.
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Re-renders the data wall if the station's day has changed since the last build
+    /// (its "as of" date and its trend window move with the day).
+    pub async fn refresh_day(&self) -> Result<PublishReport, RebuildError> {
+        let today = self.today();
+        {
+            let mut state = self.state.lock().await;
+            let generation = self.sink.generation().await?;
+            if let Some(mut built) = state.take()
+                && built.manifest.generation == generation
+            {
+                if built.today == today {
+                    *state = Some(built);
+                    return Ok(PublishReport::default());
+                }
+                built.today = today;
+                let groups: BTreeSet<Group> = [Group::Stats].into_iter().collect();
+                let (files, scope) = self.site.render_groups(&built.facts, today, &groups)?;
+                let report = publish(&*self.sink, &mut built.manifest, files, &scope).await?;
+                *state = Some(built);
+                return Ok(report);
+            }
+        }
+        self.build_all().await
+    }
+}
+
+#[async_trait]
+impl ChangeConsumer for SiteRebuilder {
+    fn name(&self) -> &'static str {
+        "site"
+    }
+
+    async fn consume(&self, changes: &[Change]) -> Result<(), ConsumeError> {
+        // The batch is rebuilt as one unit (it is idempotent), so a failure asks for
+        // the whole batch again.
+        self.rebuild_after_change(changes)
+            .await
+            .map(|_| ())
+            .map_err(|e| ConsumeError {
+                consumer: "site",
+                first_failed: 0,
+                reason: e.to_string(),
+            })
+    }
+}

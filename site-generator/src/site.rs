@@ -1,0 +1,955 @@
+//! The public board as a build: which pages exist, which group of pages each record
+//! touches, and rendering a set of groups to `(path, bytes)` pairs. The pipeline is
+//! flat: facts in ([`BoardFacts`]), files out; writing is the sinks' business
+//! ([`crate::publish`]).
+//!
+//! Layout (Chinese at `/`, English under `/en/`, same paths below):
+//!
+//! | path | group |
+//! |---|---|
+//! | `index.html` | [`Group::Home`] |
+//! | `jobs/<id>/index.html` | [`Group::Job`] |
+//! | `trades/<slug>/index.html`, `…/page/<n>/index.html` | [`Group::Trade`] |
+//! | `districts/<slug>/…` | [`Group::District`] |
+//! | `stats/index.html` | [`Group::Stats`] |
+//! | `feed.xml`, `jobs.json` | [`Group::Feeds`] |
+//! | `sitemap.xml`, `sitemaps/pages.xml` | [`Group::SitemapIndex`] |
+//! | `sitemaps/jobs-<week>.xml` | [`Group::SitemapWeek`] |
+//! | forms, policy, about, privacy, 404, `robots.txt`, `assets/` | [`Group::Static`] |
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+use lingong_core::{
+    Lang,
+    board::{BoardFacts, BoardJob, BoardStats},
+    i18n::{Arg, t, tf},
+    report::ReportReason,
+    station::Station,
+};
+use minijinja::{Value, context, value::Serde};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::{
+    FormState, RenderError, Renderer, STATIC_FILES,
+    charts::{self, Bar, WeekBar},
+    content::PolicyPages,
+    publish::{Scope, SiteFile},
+    view::{StationView, root_of},
+};
+
+/// Jobs per listing page.
+pub const PAGE_SIZE: usize = 50;
+/// Jobs on the home page.
+pub const HOME_JOBS: usize = 10;
+/// Entries in the Atom feeds.
+pub const FEED_JOBS: usize = 50;
+/// Jobs in `jobs.json` (newest first); the API pages through the rest.
+pub const JSON_JOBS: usize = 1000;
+
+/// A set of pages rendered together and owning a part of the site's paths.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// The home page.
+    Home,
+    /// One job's page.
+    Job(String),
+    /// A trade's listing pages.
+    Trade(String),
+    /// A district's listing pages.
+    District(String),
+    /// The data wall.
+    Stats,
+    /// Atom feeds and `jobs.json`.
+    Feeds,
+    /// The sitemap index and the sitemap of pages that are not jobs.
+    SitemapIndex,
+    /// The sitemap of jobs posted in one ISO week (`2026-W48`).
+    SitemapWeek(String),
+    /// Pages that do not depend on records: forms, policy, about, 404, assets.
+    Static,
+}
+
+const LANG_PREFIXES: [&str; 2] = ["", "en/"];
+
+impl Group {
+    /// The paths this group owns: exact paths and prefixes.
+    fn paths(&self) -> (Vec<String>, Vec<String>) {
+        let both = |rel: &str| -> Vec<String> {
+            LANG_PREFIXES.iter().map(|l| format!("{l}{rel}")).collect()
+        };
+        match self {
+            Group::Home => (both("index.html"), vec![]),
+            Group::Job(id) => (vec![], both(&format!("jobs/{id}/"))),
+            Group::Trade(slug) => (vec![], both(&format!("trades/{slug}/"))),
+            Group::District(slug) => (vec![], both(&format!("districts/{slug}/"))),
+            Group::Stats => (vec![], both("stats/")),
+            Group::Feeds => {
+                let mut exact = both("feed.xml");
+                exact.push("jobs.json".into());
+                (exact, vec![])
+            }
+            Group::SitemapIndex => (
+                vec!["sitemap.xml".into(), "sitemaps/pages.xml".into()],
+                vec![],
+            ),
+            Group::SitemapWeek(week) => (vec![format!("sitemaps/jobs-{week}.xml")], vec![]),
+            Group::Static => (vec![], vec![]),
+        }
+    }
+}
+
+/// The scope covered by `groups` (never [`Group::Static`], which has no fixed paths).
+pub fn scope_of(groups: &BTreeSet<Group>) -> Scope {
+    let (mut exact, mut prefixes) = (Vec::new(), Vec::new());
+    for group in groups {
+        let (e, p) = group.paths();
+        exact.extend(e);
+        prefixes.extend(p);
+    }
+    Scope::Paths { exact, prefixes }
+}
+
+/// The ISO week a job is filed under in the sitemaps.
+pub fn sitemap_week(station: &Station, job: &BoardJob) -> String {
+    let week = station.today(job.created_at).iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+/// The groups a job shows up in while it is on the board.
+pub fn groups_of_job(station: &Station, job: &BoardJob) -> [Group; 4] {
+    [
+        Group::Job(job.id.clone()),
+        Group::Trade(job.trade.clone()),
+        Group::District(job.district.clone()),
+        Group::SitemapWeek(sitemap_week(station, job)),
+    ]
+}
+
+/// The groups every change to the board touches.
+pub const BOARD_WIDE: [Group; 4] = [Group::Home, Group::Stats, Group::Feeds, Group::SitemapIndex];
+
+/// Renders the site of one station.
+pub struct SiteBuilder {
+    renderer: Renderer,
+    station: std::sync::Arc<Station>,
+    policy: PolicyPages,
+    base_url: String,
+}
+
+impl std::fmt::Debug for SiteBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteBuilder")
+            .field("station", &self.station.id)
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+/// Why a site could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A template failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The policy content is malformed.
+    #[error(transparent)]
+    Content(#[from] crate::content::ContentError),
+    /// A JSON feed could not be written.
+    #[error("jobs.json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A job as pages show it.
+#[derive(Clone, Debug, Serialize)]
+struct JobView<'a> {
+    id: &'a str,
+    url: String,
+    title: &'a str,
+    trade: &'a str,
+    trade_name: &'a str,
+    trade_url: String,
+    district: &'a str,
+    district_name: &'a str,
+    district_url: String,
+    address: &'a str,
+    start: String,
+    end: String,
+    start_iso: String,
+    end_iso: String,
+    days: i64,
+    headcount: u16,
+    open_places: u16,
+    wage: String,
+    pay_terms: &'static str,
+    employer_name: &'a str,
+    verified: bool,
+    description: &'a str,
+    requirements: &'a str,
+}
+
+/// A trade or district with its count, for the home page.
+#[derive(Clone, Debug, Serialize)]
+struct Count {
+    slug: String,
+    name: String,
+    url: String,
+    jobs: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+}
+
+/// One language's unchanging page context, computed once per build.
+struct LangContext {
+    lang: Lang,
+    root: &'static str,
+    prefix: &'static str,
+    station: Value,
+    empty_form: Value,
+}
+
+fn format_date(lang: Lang, day: NaiveDate) -> String {
+    tf(
+        lang,
+        "date.full",
+        &[
+            ("year", Arg::Text(day.year().to_string())),
+            (
+                "month",
+                Arg::Text(t(lang, &format!("date.month_{}", day.month())).to_owned()),
+            ),
+            ("day", Arg::Text(day.day().to_string())),
+            (
+                "weekday",
+                Arg::Text(
+                    t(
+                        lang,
+                        &format!("date.weekday_{}", day.weekday().number_from_monday()),
+                    )
+                    .to_owned(),
+                ),
+            ),
+        ],
+    )
+}
+
+impl SiteBuilder {
+    /// A builder for `station`'s site, published at `base_url` (absolute links in the
+    /// sitemap and the feeds; no trailing slash needed).
+    pub fn new(
+        station: std::sync::Arc<Station>,
+        base_url: &str,
+    ) -> Result<SiteBuilder, BuildError> {
+        Ok(SiteBuilder {
+            renderer: Renderer::new()?,
+            station,
+            policy: PolicyPages::embedded()?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The station.
+    pub fn station(&self) -> &std::sync::Arc<Station> {
+        &self.station
+    }
+
+    /// The renderer (for the pages the API answers with).
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    fn lang_context(&self, lang: Lang) -> LangContext {
+        LangContext {
+            lang,
+            root: root_of(lang),
+            prefix: if lang == Lang::En { "en/" } else { "" },
+            station: Value::from(Serde(StationView::new(&self.station, lang))),
+            empty_form: Value::from(Serde(FormState::empty())),
+        }
+    }
+
+    fn page(
+        &self,
+        lc: &LangContext,
+        template: &str,
+        rel: &str,
+        file: &str,
+        extra: Value,
+    ) -> Result<SiteFile, BuildError> {
+        let other = if lc.lang == Lang::En {
+            Lang::Zh
+        } else {
+            Lang::En
+        };
+        let ctx = context! {
+            lang => lc.lang.tag(),
+            root => lc.root,
+            other_lang_url => format!("{}{rel}", root_of(other)),
+            other_lang => other.tag(),
+            path => rel,
+            station => lc.station.clone(),
+            form => lc.empty_form.clone(),
+            ..extra
+        };
+        let html = self.renderer.render(template, ctx)?;
+        Ok((format!("{}{file}", lc.prefix), html.into_bytes()))
+    }
+
+    fn job_view<'a>(&'a self, lang: Lang, job: &'a BoardJob) -> JobView<'a> {
+        let root = root_of(lang);
+        JobView {
+            id: &job.id,
+            url: format!("{root}jobs/{}/", job.id),
+            title: &job.title,
+            trade: &job.trade,
+            trade_name: self
+                .station
+                .trade(&job.trade)
+                .map(|t| t.name.get(lang))
+                .unwrap_or(&job.trade),
+            trade_url: format!("{root}trades/{}/", job.trade),
+            district: &job.district,
+            district_name: self
+                .station
+                .district(&job.district)
+                .map(|d| d.name.get(lang))
+                .unwrap_or(&job.district),
+            district_url: format!("{root}districts/{}/", job.district),
+            address: &job.address,
+            start: format_date(lang, job.dates.start),
+            end: format_date(lang, job.dates.end),
+            start_iso: job.dates.start.to_string(),
+            end_iso: job.dates.end.to_string(),
+            days: job.dates.days(),
+            headcount: job.headcount,
+            open_places: job.open_places,
+            wage: job.daily_wage.to_string(),
+            pay_terms: job.pay_terms.as_str(),
+            employer_name: &job.employer_name,
+            verified: job.employer_verified,
+            description: &job.description,
+            requirements: &job.requirements,
+        }
+    }
+
+    /// Every file of the site.
+    pub fn render_all(
+        &self,
+        facts: &BoardFacts,
+        today: NaiveDate,
+    ) -> Result<Vec<SiteFile>, BuildError> {
+        let board = facts.board();
+        let mut groups: BTreeSet<Group> = BOARD_WIDE.into_iter().collect();
+        groups.insert(Group::Static);
+        for trade in &self.station.trades {
+            groups.insert(Group::Trade(trade.slug.clone()));
+        }
+        for district in &self.station.districts {
+            groups.insert(Group::District(district.slug.clone()));
+        }
+        for job in &board {
+            groups.extend(groups_of_job(&self.station, job));
+        }
+        self.render(facts, &board, today, &groups)
+    }
+
+    /// The files of `groups` and the scope they are authoritative for.
+    pub fn render_groups(
+        &self,
+        facts: &BoardFacts,
+        today: NaiveDate,
+        groups: &BTreeSet<Group>,
+    ) -> Result<(Vec<SiteFile>, Scope), BuildError> {
+        let board = facts.board();
+        Ok((self.render(facts, &board, today, groups)?, scope_of(groups)))
+    }
+
+    fn render(
+        &self,
+        facts: &BoardFacts,
+        board: &[&BoardJob],
+        today: NaiveDate,
+        groups: &BTreeSet<Group>,
+    ) -> Result<Vec<SiteFile>, BuildError> {
+        let langs = [self.lang_context(Lang::Zh), self.lang_context(Lang::En)];
+        let by_id: BTreeMap<&str, &BoardJob> = board.iter().map(|j| (j.id.as_str(), *j)).collect();
+        let groups: Vec<&Group> = groups.iter().collect();
+        let rendered: Vec<Result<Vec<SiteFile>, BuildError>> = groups
+            .par_iter()
+            .flat_map_iter(|group| langs.iter().map(move |lc| (*group, lc)))
+            .map(|(group, lc)| match group {
+                Group::Home => self.home(lc, board).map(|f| vec![f]),
+                Group::Job(id) => match by_id.get(id.as_str()) {
+                    Some(job) => self.job_page(lc, job).map(|f| vec![f]),
+                    None => Ok(vec![]),
+                },
+                Group::Trade(slug) => self.listing(lc, board, "trades", slug),
+                Group::District(slug) => self.listing(lc, board, "districts", slug),
+                Group::Stats => self
+                    .stats_page(lc, &facts.stats(&self.station, today))
+                    .map(|f| vec![f]),
+                Group::Feeds => self.feeds(lc, board),
+                Group::SitemapIndex => {
+                    if lc.lang == Lang::Zh {
+                        self.sitemap_index(board)
+                    } else {
+                        Ok(vec![])
+                    }
+                }
+                Group::SitemapWeek(week) => {
+                    if lc.lang == Lang::Zh {
+                        self.sitemap_week(board, week)
+                    } else {
+                        Ok(vec![])
+                    }
+                }
+                Group::Static => self.static_pages(lc),
+            })
+            .collect();
+        let mut files = Vec::new();
+        for result in rendered {
+            files.extend(result?);
+        }
+        Ok(files)
+    }
+
+    fn home(&self, lc: &LangContext, board: &[&BoardJob]) -> Result<SiteFile, BuildError> {
+        let newest: Vec<JobView> = board
+            .iter()
+            .take(HOME_JOBS)
+            .map(|j| self.job_view(lc.lang, j))
+            .collect();
+        let count = |f: &dyn Fn(&BoardJob) -> bool| board.iter().filter(|j| f(j)).count();
+        let trades: Vec<Count> = self
+            .station
+            .trades
+            .iter()
+            .map(|tr| Count {
+                slug: tr.slug.clone(),
+                name: tr.name.get(lc.lang).to_owned(),
+                url: format!("{}trades/{}/", lc.root, tr.slug),
+                jobs: count(&|j| j.trade == tr.slug),
+            })
+            .collect();
+        let districts: Vec<Count> = self
+            .station
+            .districts
+            .iter()
+            .map(|d| Count {
+                slug: d.slug.clone(),
+                name: d.name.get(lc.lang).to_owned(),
+                url: format!("{}districts/{}/", lc.root, d.slug),
+                jobs: count(&|j| j.district == d.slug),
+            })
+            .collect();
+        let open_places: u64 = board.iter().map(|j| u64::from(j.open_places)).sum();
+        self.page(
+            lc,
+            "pages/home.html",
+            "",
+            "index.html",
+            context! {
+                jobs => Value::from(Serde(&newest)),
+                trades => Value::from(Serde(&trades)),
+                districts => Value::from(Serde(&districts)),
+                total_jobs => board.len(),
+                open_places => open_places,
+            },
+        )
+    }
+
+    fn job_page(&self, lc: &LangContext, job: &BoardJob) -> Result<SiteFile, BuildError> {
+        let reasons: Vec<Choice> = ReportReason::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str(),
+                label: t(lc.lang, &format!("report.reason_{}", r.as_str())),
+            })
+            .collect();
+        let rel = format!("jobs/{}/", job.id);
+        self.page(
+            lc,
+            "pages/job.html",
+            &rel,
+            &format!("{rel}index.html"),
+            context! {
+                job => Value::from(Serde(self.job_view(lc.lang, job))),
+                report_reasons => Value::from(Serde(&reasons)),
+            },
+        )
+    }
+
+    fn listing(
+        &self,
+        lc: &LangContext,
+        board: &[&BoardJob],
+        kind: &str,
+        slug: &str,
+    ) -> Result<Vec<SiteFile>, BuildError> {
+        let (name, jobs): (&str, Vec<&&BoardJob>) = if kind == "trades" {
+            let Some(trade) = self.station.trade(slug) else {
+                return Ok(vec![]);
+            };
+            (
+                trade.name.get(lc.lang),
+                board.iter().filter(|j| j.trade == slug).collect(),
+            )
+        } else {
+            let Some(district) = self.station.district(slug) else {
+                return Ok(vec![]);
+            };
+            (
+                district.name.get(lc.lang),
+                board.iter().filter(|j| j.district == slug).collect(),
+            )
+        };
+        let pages = jobs.len().div_ceil(PAGE_SIZE).max(1);
+        let base = format!("{kind}/{slug}/");
+        let rel_of = |n: usize| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}page/{n}/")
+            }
+        };
+        let total = jobs.len();
+        (1..=pages)
+            .map(|n| {
+                let chunk: Vec<JobView> = jobs
+                    .iter()
+                    .skip((n - 1) * PAGE_SIZE)
+                    .take(PAGE_SIZE)
+                    .map(|j| self.job_view(lc.lang, j))
+                    .collect();
+                let links: Vec<PageLink> = (1..=pages)
+                    .filter(|p| pages <= 9 || *p == 1 || *p == pages || p.abs_diff(n) <= 2)
+                    .map(|p| PageLink {
+                        number: p,
+                        url: format!("{}{}", lc.root, rel_of(p)),
+                        current: p == n,
+                    })
+                    .collect();
+                let rel = rel_of(n);
+                self.page(
+                    lc,
+                    "pages/listing.html",
+                    &rel,
+                    &format!("{rel}index.html"),
+                    context! {
+                        kind => kind,
+                        name => name,
+                        jobs => Value::from(Serde(&chunk)),
+                        total => total,
+                        page => n,
+                        pages => pages,
+                        page_links => Value::from(Serde(&links)),
+                        prev_url => (n > 1).then(|| format!("{}{}", lc.root, rel_of(n - 1))),
+                        next_url => (n < pages).then(|| format!("{}{}", lc.root, rel_of(n + 1))),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn stats_page(&self, lc: &LangContext, stats: &BoardStats) -> Result<SiteFile, BuildError> {
+        let lang = lc.lang;
+        let yuan = |m: Option<lingong_core::money::Money>| {
+            m.map(|m| tf(lang, "stats.yuan", &[("amount", Arg::Text(m.to_string()))]))
+                .unwrap_or_else(|| t(lang, "stats.none").to_owned())
+        };
+        let trade_name = |slug: &str| {
+            self.station
+                .trade(slug)
+                .map(|t| t.name.get(lang).to_owned())
+                .unwrap_or_default()
+        };
+        let district_name = |slug: &str| {
+            self.station
+                .district(slug)
+                .map(|d| d.name.get(lang).to_owned())
+                .unwrap_or_default()
+        };
+        let wage_bars: Vec<Bar> = stats
+            .by_trade
+            .iter()
+            .map(|g| Bar {
+                label: trade_name(&g.slug),
+                value: g.average_wage.map(|m| m.fen()).unwrap_or(0),
+                shown: yuan(g.average_wage),
+            })
+            .collect();
+        let trade_bars: Vec<Bar> = stats
+            .by_trade
+            .iter()
+            .map(|g| Bar {
+                label: trade_name(&g.slug),
+                value: g.open_places,
+                shown: g.open_places.to_string(),
+            })
+            .collect();
+        let district_bars: Vec<Bar> = stats
+            .by_district
+            .iter()
+            .map(|g| Bar {
+                label: district_name(&g.slug),
+                value: g.open_places,
+                shown: g.open_places.to_string(),
+            })
+            .collect();
+        let weeks: Vec<WeekBar> = stats
+            .trend
+            .iter()
+            .map(|w| WeekBar {
+                label: format!("{}/{}", w.week_start.month(), w.week_start.day()),
+                places: w.places_posted,
+                placements: w.placements,
+            })
+            .collect();
+        let ratio = stats
+            .places_per_worker_x100
+            .map(|r| format!("{}.{:02}", r / 100, r % 100))
+            .unwrap_or_else(|| t(lang, "stats.none").to_owned());
+        let charts = context! {
+            wage => Value::from_safe_string(charts::bar_chart("c-wage", t(lang, "stats.chart_wage"), &wage_bars)),
+            trades => Value::from_safe_string(charts::bar_chart("c-trade", t(lang, "stats.chart_trades"), &trade_bars)),
+            districts => Value::from_safe_string(charts::bar_chart("c-district", t(lang, "stats.chart_districts"), &district_bars)),
+            trend => Value::from_safe_string(charts::trend_chart(
+                "c-trend",
+                t(lang, "stats.chart_trend"),
+                (t(lang, "stats.places_posted"), t(lang, "stats.placements")),
+                &weeks,
+            )),
+        };
+        let rows = |bars: &[Bar]| -> Vec<(String, String)> {
+            bars.iter()
+                .map(|b| (b.label.clone(), b.shown.clone()))
+                .collect()
+        };
+        let trend_rows: Vec<(String, u64, u64, u64)> = stats
+            .trend
+            .iter()
+            .map(|w| {
+                (
+                    format_date(lang, w.week_start),
+                    w.jobs_posted,
+                    w.places_posted,
+                    w.placements,
+                )
+            })
+            .collect();
+        self.page(
+            lc,
+            "pages/stats.html",
+            "stats/",
+            "stats/index.html",
+            context! {
+                stats => Value::from(Serde(stats)),
+                as_of => format_date(lang, stats.as_of),
+                average_offered => yuan(stats.average_offered_wage),
+                average_paid => yuan(stats.average_paid_wage),
+                ratio => ratio,
+                charts => charts,
+                wage_rows => rows(&wage_bars),
+                trade_rows => rows(&trade_bars),
+                district_rows => rows(&district_bars),
+                trend_rows => trend_rows,
+            },
+        )
+    }
+
+    fn feeds(&self, lc: &LangContext, board: &[&BoardJob]) -> Result<Vec<SiteFile>, BuildError> {
+        let entries: Vec<JobView> = board
+            .iter()
+            .take(FEED_JOBS)
+            .map(|j| self.job_view(lc.lang, j))
+            .collect();
+        let updated: Vec<String> = board
+            .iter()
+            .take(FEED_JOBS)
+            .map(|j| lingong_core::keys::sortable_time(j.listed_at))
+            .collect();
+        let feed_updated = updated
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "2023-06-02T00:00:00.000Z".to_owned());
+        let (_, feed) = self.page(
+            lc,
+            "feed.xml",
+            "feed.xml",
+            "feed.xml",
+            context! {
+                base_url => &self.base_url,
+                entries => Value::from(Serde(&entries)),
+                entry_updated => updated,
+                feed_updated => feed_updated,
+            },
+        )?;
+        let mut files = vec![(format!("{}feed.xml", lc.prefix), feed)];
+        if lc.lang == Lang::Zh {
+            files.push(("jobs.json".into(), self.jobs_json(board)?));
+        }
+        Ok(files)
+    }
+
+    fn jobs_json(&self, board: &[&BoardJob]) -> Result<Vec<u8>, BuildError> {
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            id: &'a str,
+            url: String,
+            title: &'a str,
+            trade: &'a str,
+            district: &'a str,
+            address: &'a str,
+            start_date: NaiveDate,
+            end_date: NaiveDate,
+            headcount: u16,
+            open_places: u16,
+            daily_wage_yuan: String,
+            pay_terms: &'static str,
+            employer_name: &'a str,
+            employer_verified: bool,
+            description: &'a str,
+            requirements: &'a str,
+            listed_at: String,
+        }
+        let jobs: Vec<Entry> = board
+            .iter()
+            .take(JSON_JOBS)
+            .map(|j| Entry {
+                id: &j.id,
+                url: format!("{}/jobs/{}/", self.base_url, j.id),
+                title: &j.title,
+                trade: &j.trade,
+                district: &j.district,
+                address: &j.address,
+                start_date: j.dates.start,
+                end_date: j.dates.end,
+                headcount: j.headcount,
+                open_places: j.open_places,
+                daily_wage_yuan: j.daily_wage.to_string(),
+                pay_terms: j.pay_terms.as_str(),
+                employer_name: &j.employer_name,
+                employer_verified: j.employer_verified,
+                description: &j.description,
+                requirements: &j.requirements,
+                listed_at: lingong_core::keys::sortable_time(j.listed_at),
+            })
+            .collect();
+        let body = serde_json::json!({
+            "station": self.station.id.as_str(),
+            "total": board.len(),
+            "jobs": jobs,
+        });
+        // `<`, `>` and `&` only ever occur inside JSON strings: writing them as \u
+        // escapes keeps the file inert even if something shows it as HTML.
+        let text = serde_json::to_string_pretty(&body)?
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026");
+        Ok(format!("{text}\n").into_bytes())
+    }
+
+    fn static_urls(&self) -> Vec<String> {
+        let mut rels = vec![
+            String::new(),
+            "stats/".into(),
+            "post/".into(),
+            "signup/".into(),
+            "rights/".into(),
+            "about/".into(),
+            "privacy/".into(),
+            "policy/".into(),
+        ];
+        rels.extend(
+            self.policy
+                .pages(Lang::Zh)
+                .iter()
+                .map(|p| format!("policy/{}/", p.slug)),
+        );
+        rels
+    }
+
+    fn sitemap_index(&self, board: &[&BoardJob]) -> Result<Vec<SiteFile>, BuildError> {
+        let mut rels = self.static_urls();
+        for (kind, slugs) in [
+            (
+                "trades",
+                self.station
+                    .trades
+                    .iter()
+                    .map(|t| t.slug.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "districts",
+                self.station
+                    .districts
+                    .iter()
+                    .map(|d| d.slug.as_str())
+                    .collect(),
+            ),
+        ] {
+            for slug in slugs {
+                let n = board
+                    .iter()
+                    .filter(|j| {
+                        if kind == "trades" {
+                            j.trade == slug
+                        } else {
+                            j.district == slug
+                        }
+                    })
+                    .count();
+                let pages = n.div_ceil(PAGE_SIZE).max(1);
+                for p in 1..=pages {
+                    rels.push(if p == 1 {
+                        format!("{kind}/{slug}/")
+                    } else {
+                        format!("{kind}/{slug}/page/{p}/")
+                    });
+                }
+            }
+        }
+        let urls: Vec<String> = rels
+            .iter()
+            .flat_map(|rel| {
+                LANG_PREFIXES
+                    .iter()
+                    .map(move |l| format!("{}/{l}{rel}", self.base_url))
+            })
+            .collect();
+        let pages = self.renderer.render(
+            "sitemap.xml",
+            context! { urls => urls, lastmods => Vec::<String>::new() },
+        )?;
+        let weeks: BTreeSet<String> = board
+            .iter()
+            .map(|j| sitemap_week(&self.station, j))
+            .collect();
+        let mut maps = vec![format!("{}/sitemaps/pages.xml", self.base_url)];
+        maps.extend(
+            weeks
+                .iter()
+                .map(|w| format!("{}/sitemaps/jobs-{w}.xml", self.base_url)),
+        );
+        let index = self
+            .renderer
+            .render("sitemap_index.xml", context! { maps => maps })?;
+        Ok(vec![
+            ("sitemap.xml".into(), index.into_bytes()),
+            ("sitemaps/pages.xml".into(), pages.into_bytes()),
+        ])
+    }
+
+    fn sitemap_week(&self, board: &[&BoardJob], week: &str) -> Result<Vec<SiteFile>, BuildError> {
+        let mut jobs: Vec<&&BoardJob> = board
+            .iter()
+            .filter(|j| sitemap_week(&self.station, j) == week)
+            .collect();
+        if jobs.is_empty() {
+            return Ok(vec![]);
+        }
+        jobs.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut urls = Vec::with_capacity(jobs.len() * 2);
+        let mut lastmods = Vec::with_capacity(jobs.len() * 2);
+        for job in jobs {
+            for l in LANG_PREFIXES {
+                urls.push(format!("{}/{l}jobs/{}/", self.base_url, job.id));
+                lastmods.push(self.station.today(job.listed_at).to_string());
+            }
+        }
+        let xml = self.renderer.render(
+            "sitemap.xml",
+            context! { urls => urls, lastmods => lastmods },
+        )?;
+        Ok(vec![(
+            format!("sitemaps/jobs-{week}.xml"),
+            xml.into_bytes(),
+        )])
+    }
+
+    fn static_pages(&self, lc: &LangContext) -> Result<Vec<SiteFile>, BuildError> {
+        let lang = lc.lang;
+        let mut files = vec![
+            self.page(
+                lc,
+                "pages/post_job.html",
+                "post/",
+                "post/index.html",
+                context! {},
+            )?,
+            self.page(
+                lc,
+                "pages/sign_up.html",
+                "signup/",
+                "signup/index.html",
+                context! {},
+            )?,
+            self.page(
+                lc,
+                "pages/rights.html",
+                "rights/",
+                "rights/index.html",
+                context! {},
+            )?,
+            self.page(
+                lc,
+                "pages/about.html",
+                "about/",
+                "about/index.html",
+                context! {},
+            )?,
+            self.page(
+                lc,
+                "pages/privacy.html",
+                "privacy/",
+                "privacy/index.html",
+                context! {},
+            )?,
+            self.page(
+                lc,
+                "pages/policy_index.html",
+                "policy/",
+                "policy/index.html",
+                context! { pages => Value::from(Serde(self.policy.pages(lang))) },
+            )?,
+            self.page(lc, "pages/not_found.html", "", "404.html", context! {})?,
+        ];
+        for page in self.policy.pages(lang) {
+            let rel = format!("policy/{}/", page.slug);
+            files.push(self.page(
+                lc,
+                "pages/policy.html",
+                &rel,
+                &format!("{rel}index.html"),
+                context! {
+                    page => Value::from(Serde(page)),
+                    body => Value::from_safe_string(page.html.clone()),
+                    updated => format_date(lang, page.updated),
+                },
+            )?);
+        }
+        if lang == Lang::Zh {
+            let robots = self
+                .renderer
+                .render("robots.txt", context! { base_url => &self.base_url })?;
+            files.push(("robots.txt".into(), robots.into_bytes()));
+            for (name, body) in STATIC_FILES {
+                files.push((format!("assets/{name}"), body.as_bytes().to_vec()));
+            }
+        }
+        Ok(files)
+    }
+}
