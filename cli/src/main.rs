@@ -2,10 +2,12 @@
 //!
 //! - `lingong serve [--demo]`: the API, the pages and the background work in one
 //!   process, on the embedded store (or DynamoDB with `--dynamodb-endpoint`).
+//! - `lingong build-site --out DIR`: the public board as static files.
 
 mod demo;
 mod serve;
 mod setup;
+mod site;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +23,8 @@ struct Cli {
 enum Command {
     /// Run the API and the pages locally, printing the address to open.
     Serve(serve::ServeArgs),
+    /// Build the public board (static site) into a directory.
+    BuildSite(site::BuildSiteArgs),
 }
 
 #[tokio::main]
@@ -36,5 +40,6 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
+        Command::BuildSite(args) => site::build(args).await,
     }
 }

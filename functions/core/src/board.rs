@@ -177,7 +177,11 @@ impl BoardFacts {
         match kind {
             Some(FactKind::Job) => {
                 let job = job_from_item(item)?;
-                if self.jobs.get(&job.id).is_some_and(|j| j.version > job.version) {
+                if self
+                    .jobs
+                    .get(&job.id)
+                    .is_some_and(|j| j.version > job.version)
+                {
                     return Ok(kind);
                 }
                 self.jobs.insert(job.id.clone(), job_fact(&job));
@@ -256,7 +260,11 @@ impl BoardFacts {
 
     /// Every job on the board, newest first.
     pub fn board(&self) -> Vec<&BoardJob> {
-        let mut jobs: Vec<&BoardJob> = self.jobs.values().filter_map(|j| j.board.as_ref()).collect();
+        let mut jobs: Vec<&BoardJob> = self
+            .jobs
+            .values()
+            .filter_map(|j| j.board.as_ref())
+            .collect();
         jobs.sort_by(|a, b| b.listed_at.cmp(&a.listed_at).then_with(|| b.id.cmp(&a.id)));
         jobs
     }
@@ -312,8 +320,7 @@ impl BoardFacts {
             .districts
             .iter()
             .map(|d| {
-                let jobs: Vec<&&BoardJob> =
-                    board.iter().filter(|j| j.district == d.slug).collect();
+                let jobs: Vec<&&BoardJob> = board.iter().filter(|j| j.district == d.slug).collect();
                 let wages: Vec<Money> = jobs.iter().map(|j| j.daily_wage).collect();
                 GroupFigures {
                     slug: d.slug.clone(),
@@ -539,7 +546,11 @@ pub fn mask_numbers(text: &str) -> String {
                 }
             }
             let bytes = digits.as_bytes();
-            if digits.len() == 11 && bytes[0] == b'1' && (b'3'..=b'9').contains(&bytes[1]) && !is_digit(j) {
+            if digits.len() == 11
+                && bytes[0] == b'1'
+                && (b'3'..=b'9').contains(&bytes[1])
+                && !is_digit(j)
+            {
                 out.extend(&chars[i..start]);
                 out.push_str(&format!("{}****{}", &digits[..3], &digits[7..]));
                 i = j;
@@ -562,7 +573,10 @@ mod tests {
         assert_eq!(mask_numbers("call 138 1234 5678."), "call 138****5678.");
         assert_eq!(mask_numbers("+86-138-1234-5678"), "+86-138****5678");
         assert_eq!(mask_numbers("8613812345678"), "86138****5678");
-        assert_eq!(mask_numbers("2026-12-01 13812345678"), "2026-12-01 138****5678");
+        assert_eq!(
+            mask_numbers("2026-12-01 13812345678"),
+            "2026-12-01 138****5678"
+        );
         assert_eq!(mask_numbers("１３８１２３４５６７８"), "138****5678");
         assert_eq!(
             mask_numbers("身份证630102199001011234"),
@@ -570,7 +584,10 @@ mod tests {
         );
         assert_eq!(mask_numbers("63010219900101123X"), "*****************X");
         // Ordinary numbers stay.
-        assert_eq!(mask_numbers("早8点到下午4点，3栋楼，220元"), "早8点到下午4点，3栋楼，220元");
+        assert_eq!(
+            mask_numbers("早8点到下午4点，3栋楼，220元"),
+            "早8点到下午4点，3栋楼，220元"
+        );
         assert_eq!(mask_numbers("0971-1234567"), "0971-1234567");
         assert_eq!(mask_numbers("2026-12-01"), "2026-12-01");
     }

@@ -55,7 +55,7 @@ impl ComplaintKind {
             text => ComplaintKind::ALL
                 .into_iter()
                 .find(|k| k.as_str() == text)
-                .ok_or_else(|| FieldError::new(field, "error.complaint_kind")),
+                .ok_or_else(|| FieldError::new(field, "rights.error_kind")),
         }
     }
 }
@@ -108,7 +108,7 @@ impl ComplaintDraft {
         let job_id = match input.text("job_id").trim() {
             "" => Some(None),
             raw if is_id(&raw.to_ascii_uppercase()) => Some(Some(raw.to_ascii_uppercase())),
-            _ => p.take(Err(FieldError::new("job_id", "error.job_id"))),
+            _ => p.take(Err(FieldError::new("job_id", "rights.error_job_id"))),
         };
         let description = p.take(Description::parse("description", input.text("description")));
         if input.flag("consent") != Some(true) {
@@ -208,13 +208,13 @@ mod tests {
 
     #[test]
     fn bad_kind_and_job_id_are_refused() {
-        let invalid = ComplaintDraft::parse(&input(&[
-            ("kind", "refund"),
-            ("job_id", "../../x"),
-        ]))
-        .unwrap_err();
-        assert_eq!(invalid.for_field("kind").unwrap().key, "error.complaint_kind");
-        assert_eq!(invalid.for_field("job_id").unwrap().key, "error.job_id");
+        let invalid = ComplaintDraft::parse(&input(&[("kind", "refund"), ("job_id", "../../x")]))
+            .unwrap_err();
+        assert_eq!(invalid.for_field("kind").unwrap().key, "rights.error_kind");
+        assert_eq!(
+            invalid.for_field("job_id").unwrap().key,
+            "rights.error_job_id"
+        );
         for field in ["name", "phone", "description", "consent"] {
             assert!(invalid.for_field(field).is_some(), "{field}");
         }

@@ -64,7 +64,7 @@ impl ReportReason {
             text => ReportReason::ALL
                 .into_iter()
                 .find(|r| r.as_str() == text)
-                .ok_or_else(|| FieldError::new(field, "error.report_reason")),
+                .ok_or_else(|| FieldError::new(field, "report.error_reason")),
         }
     }
 }
@@ -109,7 +109,7 @@ impl ReportDraft {
         let reason = p.take(ReportReason::parse("reason", input.text("reason")));
         let details = p.take(clean_text("details", input.text("details"), DETAILS_RULE));
         if reason == Some(ReportReason::Other) && details.as_deref() == Some("") {
-            p.push(FieldError::new("details", "error.report_details_needed"));
+            p.push(FieldError::new("details", "report.error_details_needed"));
         }
         p.finish()?;
         match (reason, details) {
@@ -158,7 +158,10 @@ mod tests {
         assert_eq!(draft.reason, ReportReason::Fee);
         assert_eq!(draft.details, "");
         let invalid = ReportDraft::parse(&input(&[("reason", "because")])).unwrap_err();
-        assert_eq!(invalid.for_field("reason").unwrap().key, "error.report_reason");
+        assert_eq!(
+            invalid.for_field("reason").unwrap().key,
+            "report.error_reason"
+        );
         let invalid = ReportDraft::parse(&input(&[])).unwrap_err();
         assert_eq!(invalid.for_field("reason").unwrap().key, "error.required");
     }
@@ -168,7 +171,7 @@ mod tests {
         let invalid = ReportDraft::parse(&input(&[("reason", "other")])).unwrap_err();
         assert_eq!(
             invalid.for_field("details").unwrap().key,
-            "error.report_details_needed"
+            "report.error_details_needed"
         );
         let long = "很".repeat(501);
         let invalid =

@@ -67,8 +67,11 @@ impl App {
             keys::placements(&station.id),
         ];
         for pk in partitions {
-            for item in query_all(&*self.store, Query::index_newest_first(Index::Gsi3, pk, PAGE))
-                .await?
+            for item in query_all(
+                &*self.store,
+                Query::index_newest_first(Index::Gsi3, pk, PAGE),
+            )
+            .await?
             {
                 facts.apply_item(&item)?;
             }
@@ -148,7 +151,11 @@ impl App {
         Ok(summary)
     }
 
-    async fn expire_one(&self, mut job: Job, today: chrono::NaiveDate) -> Result<Expiry, StoreError> {
+    async fn expire_one(
+        &self,
+        mut job: Job,
+        today: chrono::NaiveDate,
+    ) -> Result<Expiry, StoreError> {
         for _ in 0..RETRIES {
             let before = job.version;
             let mut expired = job.clone();
