@@ -159,7 +159,10 @@ async fn asset(Path(file): Path<String>) -> Response {
     match static_file(&file) {
         Some(body) => (
             [
-                (header::CONTENT_TYPE, site::content_type(&file)),
+                (
+                    header::CONTENT_TYPE,
+                    lingong_site::publish::content_type(&file),
+                ),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
             body,

@@ -68,21 +68,6 @@ pub async fn build(args: BuildSiteArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The content type of a site file by its extension.
-pub fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" if path.ends_with("feed.xml") => "application/atom+xml; charset=utf-8",
-        "xml" => "application/xml; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        _ => "application/octet-stream",
-    }
-}
-
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 /// Serves the built site under `root` (GET and HEAD): `/x/` is `/x/index.html`, `/x`
@@ -127,7 +112,7 @@ pub async fn serve_file(State(root): State<Arc<PathBuf>>, request: Request) -> R
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&rel)),
+        HeaderValue::from_static(lingong_site::publish::content_type(&rel)),
     );
     // Locally the board changes under the reader's eyes: always revalidate.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -27,12 +27,16 @@ pub fn content_hash(bytes: &[u8]) -> u128 {
     xxh3_128(bytes)
 }
 
-/// What is on the sink: path → content hash, and a generation that grows by one with
-/// every publish (so a second writer can tell its picture of the sink is stale).
+/// What is on the sink: path → content hash, a generation that grows by one with
+/// every publish (so a second writer can tell its picture of the sink is stale), and
+/// the version of the templates and settings the last full build used (so new
+/// templates lead to a full build).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Manifest {
     /// Bumped by every publish that changed something.
     pub generation: u64,
+    /// [`crate::site::SiteBuilder::version`] of the last full build (`-` if none).
+    pub version: String,
     /// Path → hash of the bytes written there.
     pub files: BTreeMap<String, u128>,
 }
@@ -47,6 +51,12 @@ impl Manifest {
         out.push_str(MANIFEST_MAGIC);
         out.push(' ');
         out.push_str(&self.generation.to_string());
+        out.push(' ');
+        out.push_str(if self.version.is_empty() {
+            "-"
+        } else {
+            &self.version
+        });
         out.push('\n');
         for (path, hash) in &self.files {
             out.push_str(&format!("{hash:032x} {path}\n"));
@@ -58,18 +68,30 @@ impl Manifest {
     pub fn from_text(text: &str) -> Result<Manifest, SinkError> {
         let bad = |why: &str| SinkError::Manifest(why.to_owned());
         let mut lines = text.lines();
-        let generation = lines
+        let header = lines
             .next()
             .and_then(|l| l.strip_prefix(MANIFEST_MAGIC))
-            .and_then(|g| g.trim().parse().ok())
             .ok_or_else(|| bad("missing header"))?;
+        let mut parts = header.split_whitespace();
+        let generation = parts
+            .next()
+            .and_then(|g| g.parse().ok())
+            .ok_or_else(|| bad("missing generation"))?;
+        let version = match parts.next() {
+            None | Some("-") => String::new(),
+            Some(v) => v.to_owned(),
+        };
         let mut files = BTreeMap::new();
         for line in lines {
             let (hash, path) = line.split_once(' ').ok_or_else(|| bad("bad line"))?;
             let hash = u128::from_str_radix(hash, 16).map_err(|_| bad("bad hash"))?;
             files.insert(path.to_owned(), hash);
         }
-        Ok(Manifest { generation, files })
+        Ok(Manifest {
+            generation,
+            version,
+            files,
+        })
     }
 
     /// The generation in the header of [`Manifest::to_text`]'s form, reading only the
@@ -79,7 +101,8 @@ impl Manifest {
             .lines()
             .next()?
             .strip_prefix(MANIFEST_MAGIC)?
-            .trim()
+            .split_whitespace()
+            .next()?
             .parse()
             .ok()
     }
@@ -161,9 +184,9 @@ pub trait Sink: Send + Sync {
     async fn put(&self, files: &[SiteFile]) -> Result<(), SinkError>;
     /// Removes the files at these paths (a missing one is not an error).
     async fn delete(&self, paths: &[String]) -> Result<(), SinkError>;
-    /// Called after a publish with every path written or deleted (a CDN invalidates
-    /// them). Does nothing by default.
-    async fn changed(&self, _paths: &[String]) -> Result<(), SinkError> {
+    /// Called after publish `generation` with every path written or deleted (a CDN
+    /// invalidates them). Does nothing by default.
+    async fn changed(&self, _generation: u64, _paths: &[String]) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -207,6 +230,7 @@ pub async fn publish(
     // First forget what is about to change, so a crash leaves no false "current".
     let mut interim = Manifest {
         generation,
+        version: std::mem::take(&mut manifest.version),
         files: std::mem::take(&mut manifest.files),
     };
     for (path, _) in &put_hashes {
@@ -224,12 +248,47 @@ pub async fn publish(
     sink.save_manifest(manifest).await?;
     let mut changed = written.clone();
     changed.extend(to_delete.iter().cloned());
-    sink.changed(&changed).await?;
+    sink.changed(generation, &changed).await?;
     Ok(PublishReport {
         rendered,
         written,
         deleted: to_delete,
     })
+}
+
+/// The `Content-Type` of a site file, by its extension.
+pub fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" if path.ends_with("feed.xml") => "application/atom+xml; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether a file of this path is text worth compressing.
+pub fn is_compressible(path: &str) -> bool {
+    matches!(
+        path.rsplit('.').next().unwrap_or(""),
+        "html" | "css" | "js" | "json" | "xml" | "txt" | "svg"
+    )
+}
+
+/// The `Cache-Control` of a site file behind a CDN that is told about every change:
+/// browsers revalidate pages after a minute (the board changes all day); the CDN keeps
+/// them a day at most (the publish invalidates changed paths at once). Assets are
+/// linked with a content version (`?v=`), so browsers may keep them a day.
+pub fn cache_control(path: &str) -> &'static str {
+    if path.starts_with("assets/") {
+        "public, max-age=86400"
+    } else {
+        "public, max-age=60, s-maxage=86400"
+    }
 }
 
 /// Whether `path` is a safe relative site path: non-empty `/`-separated segments, none
@@ -391,7 +450,7 @@ impl Sink for MemorySink {
         }
         Ok(())
     }
-    async fn changed(&self, paths: &[String]) -> Result<(), SinkError> {
+    async fn changed(&self, _generation: u64, paths: &[String]) -> Result<(), SinkError> {
         lock(&self.changes).push(paths.to_vec());
         Ok(())
     }
@@ -440,6 +499,7 @@ mod tests {
     fn manifests_round_trip() {
         let mut m = Manifest {
             generation: 7,
+            version: "abc123".into(),
             ..Manifest::default()
         };
         m.files.insert("a b/index.html".into(), 42);

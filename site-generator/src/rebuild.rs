@@ -95,9 +95,23 @@ impl SiteRebuilder {
     /// Loads every fact afresh, renders the whole site and publishes what changed.
     pub async fn build_all(&self) -> Result<PublishReport, RebuildError> {
         let mut state = self.state.lock().await;
+        self.build_all_locked(&mut state).await
+    }
+
+    async fn build_all_locked(
+        &self,
+        state: &mut Option<Built>,
+    ) -> Result<PublishReport, RebuildError> {
+        *state = None;
         let mut built = self.load().await?;
         let files = self.site.render_all(&built.facts, built.today)?;
+        let stored_version =
+            std::mem::replace(&mut built.manifest.version, self.site.version().to_owned());
         let report = publish(&*self.sink, &mut built.manifest, files, &Scope::All).await?;
+        if !report.changed_anything() && stored_version != self.site.version() {
+            // Nothing changed, but the manifest must record the version it matches.
+            self.sink.save_manifest(&built.manifest).await?;
+        }
         *state = Some(built);
         tracing::info!(
             station = %self.site.station().id,
@@ -109,22 +123,34 @@ impl SiteRebuilder {
         Ok(report)
     }
 
-    /// Re-renders what `changes` touch and publishes it.
+    /// The state to build on: kept from the last publish if nobody published since and
+    /// the templates are the same; `None` when a full build is due.
+    async fn current(&self, state: &mut Option<Built>) -> Result<Option<Built>, RebuildError> {
+        let generation = self.sink.generation().await?;
+        let built = match state.take() {
+            Some(built) if built.manifest.generation == generation => built,
+            _ => self.load().await?,
+        };
+        if built.manifest.files.is_empty() || built.manifest.version != self.site.version() {
+            return Ok(None);
+        }
+        Ok(Some(built))
+    }
+
+    /// Re-renders what `changes` touch and publishes it. An empty batch reconciles:
+    /// a full build if the sink is empty, stale or built by other templates, else the
+    /// data wall if the day has changed.
     pub async fn rebuild_after_change(
         &self,
         changes: &[Change],
     ) -> Result<PublishReport, RebuildError> {
         let mut state = self.state.lock().await;
-        let generation = self.sink.generation().await?;
-        let fresh = match state.take() {
-            Some(built) if built.manifest.generation == generation => {
-                let mut built = built;
-                built.today = self.today();
-                built
-            }
-            _ => self.load().await?,
+        let Some(mut built) = self.current(&mut state).await? else {
+            return self.build_all_locked(&mut state).await;
         };
-        let mut built = fresh;
+        let today = self.today();
+        let day_changed = built.today != today;
+        built.today = today;
         let station = self.site.station().clone();
         let mut keys: Vec<Key> = changes
             .iter()
@@ -133,11 +159,14 @@ impl SiteRebuilder {
             .collect();
         keys.sort();
         keys.dedup();
-        if keys.is_empty() {
+        let mut groups: BTreeSet<Group> = BTreeSet::new();
+        if day_changed {
+            groups.insert(Group::Stats);
+        }
+        if keys.is_empty() && groups.is_empty() {
             *state = Some(built);
             return Ok(PublishReport::default());
         }
-        let mut groups: BTreeSet<Group> = BTreeSet::new();
         let jobs: Vec<String> = keys
             .iter()
             .filter(|k| FactKind::of(k) == Some(FactKind::Job))
@@ -157,58 +186,36 @@ impl SiteRebuilder {
             .refresh_board_facts(&mut built.facts, &keys)
             .await?;
         job_groups(&built.facts, &mut groups);
-        if jobs.is_empty() {
-            // Workers, employers, placements: only the data wall counts them.
-            groups.insert(Group::Stats);
-        } else {
-            groups.extend(BOARD_WIDE);
+        if !keys.is_empty() {
+            if jobs.is_empty() {
+                // Workers, employers, placements: only the data wall counts them.
+                groups.insert(Group::Stats);
+            } else {
+                groups.extend(BOARD_WIDE);
+            }
         }
         let (files, scope) = self
             .site
             .render_groups(&built.facts, built.today, &groups)?;
-        let result = publish(&*self.sink, &mut built.manifest, files, &scope).await;
-        match result {
-            Ok(report) => {
-                *state = Some(built);
-                if report.changed_anything() {
-                    tracing::info!(
-                        station = %station.id,
-                        changes = changes.len(),
-                        written = report.written.len(),
-                        deleted = report.deleted.len(),
-                        "board updated"
-                    );
-                }
-                Ok(report)
-            }
-            // The manifest in memory may no longer match the sink: reload next time.
-            Err(e) => Err(e.into()),
+        // On failure the state stays empty: the next batch starts from the sink.
+        let report = publish(&*self.sink, &mut built.manifest, files, &scope).await?;
+        *state = Some(built);
+        if report.changed_anything() {
+            tracing::info!(
+                station = %station.id,
+                changes = changes.len(),
+                written = report.written.len(),
+                deleted = report.deleted.len(),
+                "board updated"
+            );
         }
+        Ok(report)
     }
 
-    /// Re-renders the data wall if the station's day has changed since the last build
-    /// (its "as of" date and its trend window move with the day).
+    /// Reconciles the board with the store and the clock: see
+    /// [`SiteRebuilder::rebuild_after_change`] with an empty batch.
     pub async fn refresh_day(&self) -> Result<PublishReport, RebuildError> {
-        let today = self.today();
-        {
-            let mut state = self.state.lock().await;
-            let generation = self.sink.generation().await?;
-            if let Some(mut built) = state.take()
-                && built.manifest.generation == generation
-            {
-                if built.today == today {
-                    *state = Some(built);
-                    return Ok(PublishReport::default());
-                }
-                built.today = today;
-                let groups: BTreeSet<Group> = [Group::Stats].into_iter().collect();
-                let (files, scope) = self.site.render_groups(&built.facts, today, &groups)?;
-                let report = publish(&*self.sink, &mut built.manifest, files, &scope).await?;
-                *state = Some(built);
-                return Ok(report);
-            }
-        }
-        self.build_all().await
+        self.rebuild_after_change(&[]).await
     }
 }
 
@@ -220,7 +227,7 @@ impl ChangeConsumer for SiteRebuilder {
 
     async fn consume(&self, changes: &[Change]) -> Result<(), ConsumeError> {
         // The batch is rebuilt as one unit (it is idempotent), so a failure asks for
-        // the whole batch again.
+        // the whole batch again. An empty batch (the scheduled event on AWS) reconciles.
         self.rebuild_after_change(changes)
             .await
             .map(|_| ())

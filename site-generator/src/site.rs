@@ -136,6 +136,7 @@ pub struct SiteBuilder {
     station: std::sync::Arc<Station>,
     policy: PolicyPages,
     base_url: String,
+    version: String,
 }
 
 impl std::fmt::Debug for SiteBuilder {
@@ -245,6 +246,30 @@ fn format_date(lang: Lang, day: NaiveDate) -> String {
     )
 }
 
+fn site_version(station: &Station, base_url: &str) -> String {
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    for (name, body) in crate::TEMPLATES
+        .iter()
+        .chain(STATIC_FILES)
+        .chain(crate::CONTENT_FILES)
+    {
+        hash.update(name.as_bytes());
+        hash.update(body.as_bytes());
+    }
+    let catalog = lingong_core::i18n::catalog();
+    for lang in Lang::ALL {
+        let mut keys: Vec<&str> = catalog.keys(lang).collect();
+        keys.sort_unstable();
+        for key in keys {
+            hash.update(key.as_bytes());
+            hash.update(catalog.text(lang, key).as_bytes());
+        }
+    }
+    hash.update(format!("{station:?}").as_bytes());
+    hash.update(base_url.as_bytes());
+    format!("{:016x}", hash.digest())
+}
+
 impl SiteBuilder {
     /// A builder for `station`'s site, published at `base_url` (absolute links in the
     /// sitemap and the feeds; no trailing slash needed).
@@ -252,12 +277,21 @@ impl SiteBuilder {
         station: std::sync::Arc<Station>,
         base_url: &str,
     ) -> Result<SiteBuilder, BuildError> {
+        let base_url = base_url.trim_end_matches('/').to_owned();
         Ok(SiteBuilder {
             renderer: Renderer::new()?,
+            version: site_version(&station, &base_url),
             station,
             policy: PolicyPages::embedded()?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            base_url,
         })
+    }
+
+    /// A fingerprint of everything besides records that shapes the output: templates,
+    /// static files, policy content, the language catalogue, the station's settings and
+    /// the base URL. A sink built with another version gets a full build.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// The station.
