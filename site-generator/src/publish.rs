@@ -244,11 +244,13 @@ pub async fn publish(
     sink.put(&to_put).await?;
     sink.delete(&to_delete).await?;
     let written: Vec<String> = put_hashes.iter().map(|(p, _)| p.clone()).collect();
-    manifest.files.extend(put_hashes);
-    sink.save_manifest(manifest).await?;
     let mut changed = written.clone();
     changed.extend(to_delete.iter().cloned());
+    // Before the manifest says "done": if telling the CDN fails, the retry finds these
+    // paths missing from the manifest, writes them again and tells the CDN again.
     sink.changed(generation, &changed).await?;
+    manifest.files.extend(put_hashes);
+    sink.save_manifest(manifest).await?;
     Ok(PublishReport {
         rendered,
         written,
