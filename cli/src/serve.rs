@@ -64,8 +64,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         site: Renderer::new()?,
         public_base_url: Some(public_base_url.clone()),
     });
-    let mut consumers: Vec<Arc<dyn ChangeConsumer>> = Vec::new();
-    consumers.push(board.clone()); // the public board (site rebuild)
+    let consumers: Vec<Arc<dyn ChangeConsumer>> = vec![
+        board.clone(), // the public board (site rebuild)
+    ];
     let rebuild_on_write = change_log.is_none();
     match change_log {
         Some(log) => lingong_core::changes::spawn_consumers(log, consumers),

@@ -62,14 +62,14 @@ pub fn job(n: u32, trade: &str, district: &str, fields: &Fields, status: JobStat
         headcount: 3,
         placed: 1,
         daily_wage: Money::from_yuan(200 + u64::from(n % 7) * 10),
-        pay_terms: if n % 2 == 0 {
+        pay_terms: if n.is_multiple_of(2) {
             PayTerms::Daily
         } else {
             PayTerms::OnCompletion
         },
         employer_id: "01KB0000000000000000000EMP".into(),
         employer_name: EmployerName::parse("employer_name", fields.employer).unwrap(),
-        employer_verified: n % 3 == 0,
+        employer_verified: n.is_multiple_of(3),
         contact_name: PersonName::parse("contact_name", "王经理").unwrap(),
         contact_phone: MobileNumber::parse("contact_phone", "13800000001").unwrap(),
         contact_email: None,
