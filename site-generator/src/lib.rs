@@ -36,6 +36,12 @@ pub struct RenderError {
     pub source: Error,
 }
 
+thread_local! {
+    /// The language of the page being rendered on this thread, when the caller said
+    /// ([`Renderer::render_in`]); saves `t()` a context lookup per string.
+    static RENDER_LANG: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
 /// The template environment, built once.
 pub struct Renderer {
     env: Environment<'static>,
@@ -48,25 +54,34 @@ impl std::fmt::Debug for Renderer {
 }
 
 /// `t("key", name=value, …)`: the catalogue text for `key` in the page's language.
-fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|v| v.as_str().and_then(Lang::parse))
-        .unwrap_or_default();
-    let mut args: Vec<(&str, Arg)> = Vec::new();
-    let names: Vec<String> = kwargs.args().map(str::to_owned).collect();
-    for name in &names {
-        let value: Value = kwargs.get(name)?;
-        args.push((name.as_str(), Arg::Text(value.to_string())));
-    }
-    kwargs.assert_all_used()?;
-    if !lingong_core::i18n::catalog().has(Lang::Zh, key) {
+fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<Value, Error> {
+    let lang = match RENDER_LANG.with(std::cell::Cell::get) {
+        Some(lang) => lang,
+        None => match state.lookup("lang") {
+            Some(v) if v.as_str() == Some("en") => Lang::En,
+            Some(v) => v.as_str().and_then(Lang::parse).unwrap_or_default(),
+            None => Lang::default(),
+        },
+    };
+    let catalog = lingong_core::i18n::catalog();
+    if !catalog.has(Lang::Zh, key) {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("unknown catalogue key `{key}`"),
         ));
     }
-    Ok(lingong_core::i18n::catalog().format(lang, key, &args))
+    let names: Vec<&str> = kwargs.args().collect();
+    if names.is_empty() {
+        // The common case: no placeholders, no allocation.
+        return Ok(Value::from(catalog.text(lang, key)));
+    }
+    let mut args: Vec<(&str, Arg)> = Vec::with_capacity(names.len());
+    for name in &names {
+        let value: Value = kwargs.get(name)?;
+        args.push((name, Arg::Text(value.to_string())));
+    }
+    kwargs.assert_all_used()?;
+    Ok(Value::from(catalog.format(lang, key, &args)))
 }
 
 impl Renderer {
@@ -116,6 +131,25 @@ impl Renderer {
             .map_err(error)?
             .render(context)
             .map_err(error)
+    }
+
+    /// Renders `template` with `context`, a page in `lang` (which must be the context's
+    /// `lang`).
+    pub fn render_in(
+        &self,
+        lang: Lang,
+        template: &str,
+        context: Value,
+    ) -> Result<String, RenderError> {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                RENDER_LANG.with(|l| l.set(None));
+            }
+        }
+        RENDER_LANG.with(|l| l.set(Some(lang)));
+        let _reset = Reset;
+        self.render(template, context)
     }
 
     /// Names of all templates, for tests.

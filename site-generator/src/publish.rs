@@ -58,8 +58,18 @@ impl Manifest {
             &self.version
         });
         out.push('\n');
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 32];
         for (path, hash) in &self.files {
-            out.push_str(&format!("{hash:032x} {path}\n"));
+            for (i, byte) in hash.to_be_bytes().iter().enumerate() {
+                hex[2 * i] = HEX[usize::from(byte >> 4)];
+                hex[2 * i + 1] = HEX[usize::from(byte & 15)];
+            }
+            // Only ASCII hex digits were written.
+            out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+            out.push(' ');
+            out.push_str(path);
+            out.push('\n');
         }
         out
     }
@@ -123,6 +133,27 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The keys of `files` in the scope (a range lookup per prefix, not a scan).
+    pub fn paths_in<'a, V>(
+        &'a self,
+        files: &'a BTreeMap<String, V>,
+    ) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        match self {
+            Scope::All => Box::new(files.keys()),
+            Scope::Paths { exact, prefixes } => Box::new(
+                exact
+                    .iter()
+                    .filter_map(|e| files.get_key_value(e).map(|(k, _)| k))
+                    .chain(prefixes.iter().flat_map(|prefix| {
+                        files
+                            .range::<String, _>(prefix..)
+                            .map(|(k, _)| k)
+                            .take_while(move |k| k.starts_with(prefix.as_str()))
+                    })),
+            ),
+        }
+    }
+
     /// Whether `path` is in the scope.
     pub fn contains(&self, path: &str) -> bool {
         match self {
@@ -214,10 +245,9 @@ pub async fn publish(
             to_put.push((path, bytes));
         }
     }
-    let to_delete: Vec<String> = manifest
-        .files
-        .keys()
-        .filter(|p| scope.contains(p) && !new_paths.contains(p.as_str()))
+    let to_delete: Vec<String> = scope
+        .paths_in(&manifest.files)
+        .filter(|p| !new_paths.contains(p.as_str()))
         .cloned()
         .collect();
     if to_put.is_empty() && to_delete.is_empty() {
@@ -378,11 +408,26 @@ impl Sink for DirSink {
 
     async fn put(&self, files: &[SiteFile]) -> Result<(), SinkError> {
         use rayon::prelude::*;
+        if let Some((path, _)) = files.iter().find(|(p, _)| !is_site_path(p)) {
+            return Err(SinkError::Manifest(format!("refusing path {path:?}")));
+        }
+        // Each folder once, then the files in parallel.
+        let dirs: std::collections::BTreeSet<PathBuf> = files
+            .iter()
+            .filter_map(|(p, _)| self.root.join(p).parent().map(std::path::Path::to_path_buf))
+            .collect();
+        // Sequentially: parallel mkdirs in one parent contend for its lock.
+        for dir in &dirs {
+            std::fs::create_dir_all(dir).map_err(|e| Self::io(dir, e))?;
+        }
         files.par_iter().try_for_each(|(path, bytes)| {
-            if !is_site_path(path) {
-                return Err(SinkError::Manifest(format!("refusing path {path:?}")));
+            let full = self.root.join(path);
+            if std::fs::symlink_metadata(&full).is_ok() {
+                // Replacing a page someone may be reading: never show half of it.
+                Self::write_atomic(&full, bytes)
+            } else {
+                std::fs::write(&full, bytes).map_err(|e| Self::io(&full, e))
             }
-            Self::write_atomic(&self.root.join(path), bytes)
         })
     }
 

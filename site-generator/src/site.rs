@@ -17,7 +17,7 @@
 //! | `sitemaps/jobs-<week>.xml` | [`Group::SitemapWeek`] |
 //! | forms, policy, about, privacy, 404, `robots.txt`, `assets/` | [`Group::Static`] |
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
 use lingong_core::{
@@ -112,8 +112,8 @@ pub fn scope_of(groups: &BTreeSet<Group>) -> Scope {
 }
 
 /// The ISO week a job is filed under in the sitemaps.
-pub fn sitemap_week(station: &Station, job: &BoardJob) -> String {
-    let week = station.today(job.created_at).iso_week();
+pub fn sitemap_week(_station: &Station, job: &BoardJob) -> String {
+    let week = job.created_day.iso_week();
     format!("{}-W{:02}", week.year(), week.week())
 }
 
@@ -137,7 +137,13 @@ pub struct SiteBuilder {
     policy: PolicyPages,
     base_url: String,
     version: String,
+    /// Rendered job cards by (job, language), with the job version they show: a card
+    /// appears on several pages (home, trade, district) and shifts from page to page
+    /// as jobs come and go, but is rendered once per version.
+    cards: std::sync::Mutex<Cards>,
 }
+
+type Cards = std::collections::HashMap<(String, Lang), (u64, std::sync::Arc<str>)>;
 
 impl std::fmt::Debug for SiteBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -212,6 +218,24 @@ struct Choice {
     label: &'static str,
 }
 
+type CardMap<'a> = std::collections::HashMap<(&'a str, Lang), std::sync::Arc<str>>;
+
+/// The cards of `jobs` in `lang`, one after the other.
+fn join_cards<'a>(
+    cards: &CardMap,
+    lang: Lang,
+    jobs: impl Iterator<Item = &'a &'a BoardJob>,
+) -> String {
+    let mut out = String::with_capacity(PAGE_SIZE * 700);
+    for job in jobs {
+        if let Some(card) = cards.get(&(job.id.as_str(), lang)) {
+            out.push_str(card);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// One language's unchanging page context, computed once per build.
 struct LangContext {
     lang: Lang,
@@ -219,6 +243,7 @@ struct LangContext {
     prefix: &'static str,
     station: Value,
     empty_form: Value,
+    report_reasons: Value,
 }
 
 fn format_date(lang: Lang, day: NaiveDate) -> String {
@@ -284,6 +309,7 @@ impl SiteBuilder {
             station,
             policy: PolicyPages::embedded()?,
             base_url,
+            cards: std::sync::Mutex::new(Cards::new()),
         })
     }
 
@@ -311,6 +337,15 @@ impl SiteBuilder {
             prefix: if lang == Lang::En { "en/" } else { "" },
             station: Value::from(Serde(StationView::new(&self.station, lang))),
             empty_form: Value::from(Serde(FormState::empty())),
+            report_reasons: Value::from(Serde(
+                ReportReason::ALL
+                    .iter()
+                    .map(|r| Choice {
+                        value: r.as_str(),
+                        label: t(lang, &format!("report.reason_{}", r.as_str())),
+                    })
+                    .collect::<Vec<_>>(),
+            )),
         }
     }
 
@@ -320,24 +355,28 @@ impl SiteBuilder {
         template: &str,
         rel: &str,
         file: &str,
-        extra: Value,
+        extra: Vec<(&'static str, Value)>,
     ) -> Result<SiteFile, BuildError> {
         let other = if lc.lang == Lang::En {
             Lang::Zh
         } else {
             Lang::En
         };
-        let ctx = context! {
-            lang => lc.lang.tag(),
-            root => lc.root,
-            other_lang_url => format!("{}{rel}", root_of(other)),
-            other_lang => other.tag(),
-            path => rel,
-            station => lc.station.clone(),
-            form => lc.empty_form.clone(),
-            ..extra
-        };
-        let html = self.renderer.render(template, ctx)?;
+        // One flat map (a merged context makes every lookup walk two).
+        let mut ctx: Vec<(&'static str, Value)> = Vec::with_capacity(8 + extra.len());
+        ctx.push(("lang", Value::from(lc.lang.tag())));
+        ctx.push(("root", Value::from(lc.root)));
+        ctx.push((
+            "other_lang_url",
+            Value::from(format!("{}{rel}", root_of(other))),
+        ));
+        ctx.push(("path", Value::from(rel)));
+        ctx.push(("station", lc.station.clone()));
+        ctx.push(("form", lc.empty_form.clone()));
+        ctx.extend(extra);
+        let html = self
+            .renderer
+            .render_in(lc.lang, template, Value::from_pairs(ctx))?;
         Ok((format!("{}{file}", lc.prefix), html.into_bytes()))
     }
 
@@ -396,7 +435,9 @@ impl SiteBuilder {
         for job in &board {
             groups.extend(groups_of_job(&self.station, job));
         }
-        self.render(facts, &board, today, &groups)
+        let files = self.render(facts, &board, today, &groups)?;
+        self.prune_cards(&board);
+        Ok(files)
     }
 
     /// The files of `groups` and the scope they are authoritative for.
@@ -418,19 +459,19 @@ impl SiteBuilder {
         groups: &BTreeSet<Group>,
     ) -> Result<Vec<SiteFile>, BuildError> {
         let langs = [self.lang_context(Lang::Zh), self.lang_context(Lang::En)];
-        let by_id: BTreeMap<&str, &BoardJob> = board.iter().map(|j| (j.id.as_str(), *j)).collect();
+        let cards = self.cards_for(facts, board, groups)?;
         let groups: Vec<&Group> = groups.iter().collect();
         let rendered: Vec<Result<Vec<SiteFile>, BuildError>> = groups
             .par_iter()
             .flat_map_iter(|group| langs.iter().map(move |lc| (*group, lc)))
             .map(|(group, lc)| match group {
-                Group::Home => self.home(lc, board).map(|f| vec![f]),
-                Group::Job(id) => match by_id.get(id.as_str()) {
+                Group::Home => self.home(lc, board, &cards).map(|f| vec![f]),
+                Group::Job(id) => match facts.board_job(id) {
                     Some(job) => self.job_page(lc, job).map(|f| vec![f]),
                     None => Ok(vec![]),
                 },
-                Group::Trade(slug) => self.listing(lc, board, "trades", slug),
-                Group::District(slug) => self.listing(lc, board, "districts", slug),
+                Group::Trade(slug) => self.listing(lc, board, &cards, "trades", slug),
+                Group::District(slug) => self.listing(lc, board, &cards, "districts", slug),
                 Group::Stats => self
                     .stats_page(lc, &facts.stats(&self.station, today))
                     .map(|f| vec![f]),
@@ -459,12 +500,98 @@ impl SiteBuilder {
         Ok(files)
     }
 
-    fn home(&self, lc: &LangContext, board: &[&BoardJob]) -> Result<SiteFile, BuildError> {
-        let newest: Vec<JobView> = board
+    /// The cards the listings and home of `groups` show, rendered where the cache has
+    /// none for the job's current version.
+    fn cards_for<'a>(
+        &self,
+        facts: &BoardFacts,
+        board: &[&'a BoardJob],
+        groups: &BTreeSet<Group>,
+    ) -> Result<CardMap<'a>, BuildError> {
+        let (mut trades, mut districts) = (BTreeSet::new(), BTreeSet::new());
+        for group in groups {
+            match group {
+                Group::Trade(slug) => {
+                    trades.insert(slug.as_str());
+                }
+                Group::District(slug) => {
+                    districts.insert(slug.as_str());
+                }
+                _ => {}
+            }
+        }
+        let home = groups.contains(&Group::Home);
+        let wanted: Vec<&'a BoardJob> = board
             .iter()
-            .take(HOME_JOBS)
-            .map(|j| self.job_view(lc.lang, j))
+            .enumerate()
+            .filter(|(i, j)| {
+                (home && *i < HOME_JOBS)
+                    || trades.contains(j.trade.as_str())
+                    || districts.contains(j.district.as_str())
+            })
+            .map(|(_, j)| *j)
             .collect();
+        let version = |job: &BoardJob| facts.job_version(&job.id).unwrap_or(0);
+        let mut out = std::collections::HashMap::with_capacity(wanted.len() * 2);
+        let mut missing = Vec::new();
+        {
+            let cache = self
+                .cards
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for job in &wanted {
+                for lang in Lang::ALL {
+                    match cache.get(&(job.id.clone(), lang)) {
+                        Some((v, html)) if *v == version(job) => {
+                            out.insert((job.id.as_str(), lang), html.clone());
+                        }
+                        _ => missing.push((*job, lang)),
+                    }
+                }
+            }
+        }
+        let fresh: Vec<Result<(&'a BoardJob, Lang, std::sync::Arc<str>), BuildError>> = missing
+            .par_iter()
+            .map(|(job, lang)| {
+                let html = self.renderer.render_in(
+                    *lang,
+                    "partials/job_card.html",
+                    Value::from_pairs([
+                        ("lang", Value::from(lang.tag())),
+                        ("job", Value::from(Serde(self.job_view(*lang, job)))),
+                    ]),
+                )?;
+                Ok((*job, *lang, std::sync::Arc::from(html)))
+            })
+            .collect();
+        let mut cache = self
+            .cards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for result in fresh {
+            let (job, lang, html) = result?;
+            cache.insert((job.id.clone(), lang), (version(job), html.clone()));
+            out.insert((job.id.as_str(), lang), html);
+        }
+        Ok(out)
+    }
+
+    /// Forgets cards of jobs no longer on the board (after a full build).
+    fn prune_cards(&self, board: &[&BoardJob]) {
+        let live: std::collections::HashSet<&str> = board.iter().map(|j| j.id.as_str()).collect();
+        self.cards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(id, _), _| live.contains(id.as_str()));
+    }
+
+    fn home(
+        &self,
+        lc: &LangContext,
+        board: &[&BoardJob],
+        cards: &CardMap,
+    ) -> Result<SiteFile, BuildError> {
+        let newest = join_cards(cards, lc.lang, board.iter().take(HOME_JOBS));
         let count = |f: &dyn Fn(&BoardJob) -> bool| board.iter().filter(|j| f(j)).count();
         let trades: Vec<Count> = self
             .station
@@ -494,34 +621,27 @@ impl SiteBuilder {
             "pages/home.html",
             "",
             "index.html",
-            context! {
-                jobs => Value::from(Serde(&newest)),
-                trades => Value::from(Serde(&trades)),
-                districts => Value::from(Serde(&districts)),
-                total_jobs => board.len(),
-                open_places => open_places,
-            },
+            vec![
+                ("cards", Value::from_safe_string(newest)),
+                ("trades", Value::from(Serde(&trades))),
+                ("districts", Value::from(Serde(&districts))),
+                ("total_jobs", Value::from(board.len())),
+                ("open_places", Value::from(open_places)),
+            ],
         )
     }
 
     fn job_page(&self, lc: &LangContext, job: &BoardJob) -> Result<SiteFile, BuildError> {
-        let reasons: Vec<Choice> = ReportReason::ALL
-            .iter()
-            .map(|r| Choice {
-                value: r.as_str(),
-                label: t(lc.lang, &format!("report.reason_{}", r.as_str())),
-            })
-            .collect();
         let rel = format!("jobs/{}/", job.id);
         self.page(
             lc,
             "pages/job.html",
             &rel,
             &format!("{rel}index.html"),
-            context! {
-                job => Value::from(Serde(self.job_view(lc.lang, job))),
-                report_reasons => Value::from(Serde(&reasons)),
-            },
+            vec![
+                ("job", Value::from(Serde(self.job_view(lc.lang, job)))),
+                ("report_reasons", lc.report_reasons.clone()),
+            ],
         )
     }
 
@@ -529,6 +649,7 @@ impl SiteBuilder {
         &self,
         lc: &LangContext,
         board: &[&BoardJob],
+        cards: &CardMap,
         kind: &str,
         slug: &str,
     ) -> Result<Vec<SiteFile>, BuildError> {
@@ -560,13 +681,16 @@ impl SiteBuilder {
         };
         let total = jobs.len();
         (1..=pages)
+            .into_par_iter()
             .map(|n| {
-                let chunk: Vec<JobView> = jobs
-                    .iter()
-                    .skip((n - 1) * PAGE_SIZE)
-                    .take(PAGE_SIZE)
-                    .map(|j| self.job_view(lc.lang, j))
-                    .collect();
+                let chunk = join_cards(
+                    cards,
+                    lc.lang,
+                    jobs.iter()
+                        .skip((n - 1) * PAGE_SIZE)
+                        .take(PAGE_SIZE)
+                        .copied(),
+                );
                 let links: Vec<PageLink> = (1..=pages)
                     .filter(|p| pages <= 9 || *p == 1 || *p == pages || p.abs_diff(n) <= 2)
                     .map(|p| PageLink {
@@ -581,17 +705,25 @@ impl SiteBuilder {
                     "pages/listing.html",
                     &rel,
                     &format!("{rel}index.html"),
-                    context! {
-                        kind => kind,
-                        name => name,
-                        jobs => Value::from(Serde(&chunk)),
-                        total => total,
-                        page => n,
-                        pages => pages,
-                        page_links => Value::from(Serde(&links)),
-                        prev_url => (n > 1).then(|| format!("{}{}", lc.root, rel_of(n - 1))),
-                        next_url => (n < pages).then(|| format!("{}{}", lc.root, rel_of(n + 1))),
-                    },
+                    vec![
+                        ("kind", Value::from(kind)),
+                        ("name", Value::from(name)),
+                        ("cards", Value::from_safe_string(chunk)),
+                        ("total", Value::from(total)),
+                        ("page", Value::from(n)),
+                        ("pages", Value::from(pages)),
+                        ("page_links", Value::from(Serde(&links))),
+                        (
+                            "prev_url",
+                            Value::from((n > 1).then(|| format!("{}{}", lc.root, rel_of(n - 1)))),
+                        ),
+                        (
+                            "next_url",
+                            Value::from(
+                                (n < pages).then(|| format!("{}{}", lc.root, rel_of(n + 1))),
+                            ),
+                        ),
+                    ],
                 )
             })
             .collect()
@@ -688,18 +820,21 @@ impl SiteBuilder {
             "pages/stats.html",
             "stats/",
             "stats/index.html",
-            context! {
-                stats => Value::from(Serde(stats)),
-                as_of => format_date(lang, stats.as_of),
-                average_offered => yuan(stats.average_offered_wage),
-                average_paid => yuan(stats.average_paid_wage),
-                ratio => ratio,
-                charts => charts,
-                wage_rows => rows(&wage_bars),
-                trade_rows => rows(&trade_bars),
-                district_rows => rows(&district_bars),
-                trend_rows => trend_rows,
-            },
+            vec![
+                ("stats", Value::from(Serde(stats))),
+                ("as_of", Value::from(format_date(lang, stats.as_of))),
+                (
+                    "average_offered",
+                    Value::from(yuan(stats.average_offered_wage)),
+                ),
+                ("average_paid", Value::from(yuan(stats.average_paid_wage))),
+                ("ratio", Value::from(ratio)),
+                ("charts", charts),
+                ("wage_rows", Value::from(Serde(rows(&wage_bars)))),
+                ("trade_rows", Value::from(Serde(rows(&trade_bars)))),
+                ("district_rows", Value::from(Serde(rows(&district_bars)))),
+                ("trend_rows", Value::from(Serde(trend_rows))),
+            ],
         )
     }
 
@@ -723,12 +858,12 @@ impl SiteBuilder {
             "feed.xml",
             "feed.xml",
             "feed.xml",
-            context! {
-                base_url => &self.base_url,
-                entries => Value::from(Serde(&entries)),
-                entry_updated => updated,
-                feed_updated => feed_updated,
-            },
+            vec![
+                ("base_url", Value::from(self.base_url.as_str())),
+                ("entries", Value::from(Serde(&entries))),
+                ("entry_updated", Value::from(Serde(updated))),
+                ("feed_updated", Value::from(feed_updated)),
+            ],
         )?;
         let mut files = vec![(format!("{}feed.xml", lc.prefix), feed)];
         if lc.lang == Lang::Zh {
@@ -901,7 +1036,7 @@ impl SiteBuilder {
         for job in jobs {
             for l in LANG_PREFIXES {
                 urls.push(format!("{}/{l}jobs/{}/", self.base_url, job.id));
-                lastmods.push(self.station.today(job.listed_at).to_string());
+                lastmods.push(job.listed_day.to_string());
             }
         }
         let xml = self.renderer.render(
@@ -922,44 +1057,38 @@ impl SiteBuilder {
                 "pages/post_job.html",
                 "post/",
                 "post/index.html",
-                context! {},
+                vec![],
             )?,
             self.page(
                 lc,
                 "pages/sign_up.html",
                 "signup/",
                 "signup/index.html",
-                context! {},
+                vec![],
             )?,
             self.page(
                 lc,
                 "pages/rights.html",
                 "rights/",
                 "rights/index.html",
-                context! {},
+                vec![],
             )?,
-            self.page(
-                lc,
-                "pages/about.html",
-                "about/",
-                "about/index.html",
-                context! {},
-            )?,
+            self.page(lc, "pages/about.html", "about/", "about/index.html", vec![])?,
             self.page(
                 lc,
                 "pages/privacy.html",
                 "privacy/",
                 "privacy/index.html",
-                context! {},
+                vec![],
             )?,
             self.page(
                 lc,
                 "pages/policy_index.html",
                 "policy/",
                 "policy/index.html",
-                context! { pages => Value::from(Serde(self.policy.pages(lang))) },
+                vec![("pages", Value::from(Serde(self.policy.pages(lang))))],
             )?,
-            self.page(lc, "pages/not_found.html", "", "404.html", context! {})?,
+            self.page(lc, "pages/not_found.html", "", "404.html", vec![])?,
         ];
         for page in self.policy.pages(lang) {
             let rel = format!("policy/{}/", page.slug);
@@ -968,11 +1097,11 @@ impl SiteBuilder {
                 "pages/policy.html",
                 &rel,
                 &format!("{rel}index.html"),
-                context! {
-                    page => Value::from(Serde(page)),
-                    body => Value::from_safe_string(page.html.clone()),
-                    updated => format_date(lang, page.updated),
-                },
+                vec![
+                    ("page", Value::from(Serde(page))),
+                    ("body", Value::from_safe_string(page.html.clone())),
+                    ("updated", Value::from(format_date(lang, page.updated))),
+                ],
             )?);
         }
         if lang == Lang::Zh {

@@ -72,7 +72,7 @@ fn every_page_of_the_issue_exists_in_both_languages() {
 #[test]
 fn listings_are_paginated_newest_first() {
     let station = station();
-    let mut facts = lingong_core::board::BoardFacts::new(station.id.clone());
+    let mut facts = lingong_core::board::BoardFacts::new(&station);
     for n in 0..120 {
         facts
             .apply_item(
@@ -140,7 +140,7 @@ const XSS: [&str; 6] = [
 #[test]
 fn an_xss_corpus_in_every_field_renders_as_text_in_every_page_and_feed() {
     let station = station();
-    let mut facts = lingong_core::board::BoardFacts::new(station.id.clone());
+    let mut facts = lingong_core::board::BoardFacts::new(&station);
     for (n, payload) in XSS.iter().enumerate() {
         let title = format!("{payload}x");
         let long = format!("{payload} {payload} 工作内容足够长");
@@ -302,7 +302,7 @@ fn gzip(bytes: &[u8]) -> usize {
 
 #[test]
 fn each_job_page_with_its_stylesheet_is_within_14_kb_gzipped() {
-    let mut facts = lingong_core::board::BoardFacts::new(station().id.clone());
+    let mut facts = lingong_core::board::BoardFacts::new(&station());
     // The longest texts a posting may hold, in characters that compress badly.
     let description: String = (0..2000)
         .map(|i| char::from_u32(0x4E00 + (i * 37) % 20000).unwrap())

@@ -62,13 +62,17 @@ pub struct BoardJob {
     pub requirements: String,
     /// When posted (fixes the job's place in the sitemap).
     pub created_at: DateTime<Utc>,
+    /// The station day it was posted on.
+    pub created_day: NaiveDate,
+    /// The station day it went on the board.
+    pub listed_day: NaiveDate,
     /// When it went on the board (the board's order, newest first).
     pub listed_at: DateTime<Utc>,
 }
 
 impl BoardJob {
-    /// The public view of `job`.
-    pub fn from_job(job: &Job) -> BoardJob {
+    /// The public view of `job`, with days reckoned in time zone `tz`.
+    pub fn from_job(job: &Job, tz: chrono_tz::Tz) -> BoardJob {
         BoardJob {
             id: job.id.clone(),
             title: mask_numbers(job.title.as_str()),
@@ -85,6 +89,8 @@ impl BoardJob {
             description: mask_numbers(job.description.as_str()),
             requirements: mask_numbers(job.requirements.as_str()),
             created_at: job.created_at,
+            created_day: job.created_at.with_timezone(&tz).date_naive(),
+            listed_day: job.listed_at().with_timezone(&tz).date_naive(),
             listed_at: job.listed_at(),
         }
     }
@@ -117,7 +123,10 @@ struct PlacementFact {
 pub struct BoardFacts {
     /// The station.
     pub station: StationId,
+    time_zone: chrono_tz::Tz,
     jobs: BTreeMap<String, JobFact>,
+    /// The board's order, (listed_at, id) ascending: newest last.
+    order: std::collections::BTreeSet<(DateTime<Utc>, String)>,
     workers: BTreeMap<String, (u64, WorkerStatus)>,
     employers: BTreeMap<String, (u64, bool)>,
     placements: BTreeMap<(String, String), PlacementFact>,
@@ -150,11 +159,13 @@ impl FactKind {
 }
 
 impl BoardFacts {
-    /// No facts yet.
-    pub fn new(station: StationId) -> BoardFacts {
+    /// No facts yet about `station`.
+    pub fn new(station: &Station) -> BoardFacts {
         BoardFacts {
-            station,
+            station: station.id.clone(),
+            time_zone: station.time_zone,
             jobs: BTreeMap::new(),
+            order: std::collections::BTreeSet::new(),
             workers: BTreeMap::new(),
             employers: BTreeMap::new(),
             placements: BTreeMap::new(),
@@ -184,7 +195,8 @@ impl BoardFacts {
                 {
                     return Ok(kind);
                 }
-                self.jobs.insert(job.id.clone(), job_fact(&job));
+                let fact = job_fact(&job, self.time_zone);
+                self.set_job(job.id.clone(), Some(fact));
             }
             Some(FactKind::Worker) => {
                 let worker = worker_from_item(item)?;
@@ -233,7 +245,7 @@ impl BoardFacts {
         let id = || key.pk.rsplit('#').next().unwrap_or("").to_owned();
         match kind {
             FactKind::Job => {
-                self.jobs.remove(&id());
+                self.set_job(id(), None);
             }
             FactKind::Worker => {
                 self.workers.remove(&id());
@@ -253,6 +265,28 @@ impl BoardFacts {
         Some(kind)
     }
 
+    fn set_job(&mut self, id: String, fact: Option<JobFact>) {
+        if let Some(old) = self.jobs.get(&id).and_then(|j| j.board.as_ref()) {
+            self.order.remove(&(old.listed_at, id.clone()));
+        }
+        match fact {
+            Some(fact) => {
+                if let Some(board) = &fact.board {
+                    self.order.insert((board.listed_at, id.clone()));
+                }
+                self.jobs.insert(id, fact);
+            }
+            None => {
+                self.jobs.remove(&id);
+            }
+        }
+    }
+
+    /// The version of job `id` as known, if it is known.
+    pub fn job_version(&self, id: &str) -> Option<u64> {
+        self.jobs.get(id).map(|j| j.version)
+    }
+
     /// The board entry of job `id`, if it is on the board.
     pub fn board_job(&self, id: &str) -> Option<&BoardJob> {
         self.jobs.get(id).and_then(|j| j.board.as_ref())
@@ -260,13 +294,11 @@ impl BoardFacts {
 
     /// Every job on the board, newest first.
     pub fn board(&self) -> Vec<&BoardJob> {
-        let mut jobs: Vec<&BoardJob> = self
-            .jobs
-            .values()
-            .filter_map(|j| j.board.as_ref())
-            .collect();
-        jobs.sort_by(|a, b| b.listed_at.cmp(&a.listed_at).then_with(|| b.id.cmp(&a.id)));
-        jobs
+        self.order
+            .iter()
+            .rev()
+            .filter_map(|(_, id)| self.board_job(id))
+            .collect()
     }
 
     /// The trade and district job `id` is listed under, if it is on the board.
@@ -277,7 +309,11 @@ impl BoardFacts {
 
     /// The data wall's figures for `station` on `today`.
     pub fn stats(&self, station: &Station, today: NaiveDate) -> BoardStats {
-        let board = self.board();
+        let board: Vec<&BoardJob> = self
+            .jobs
+            .values()
+            .filter_map(|j| j.board.as_ref())
+            .collect();
         let open_places: u64 = board.iter().map(|j| u64::from(j.open_places)).sum();
         let workers_active = self
             .workers
@@ -336,9 +372,16 @@ impl BoardFacts {
             .map(|ago| {
                 let start = this_week - Duration::weeks(ago);
                 let end = start + Duration::weeks(1);
+                // The week's bounds as instants, so each record is one comparison.
+                let instant = |day: NaiveDate| {
+                    day.and_time(chrono::NaiveTime::MIN)
+                        .and_local_timezone(station.time_zone)
+                        .earliest()
+                        .map(|t| t.with_timezone(&Utc))
+                };
+                let (from, until) = (instant(start), instant(end));
                 let in_week = |at: DateTime<Utc>| {
-                    let day = station.today(at);
-                    start <= day && day < end
+                    from.is_some_and(|f| f <= at) && until.is_some_and(|u| at < u)
                 };
                 let posted: Vec<&JobFact> = self
                     .jobs
@@ -391,7 +434,7 @@ fn counts_as_posted(status: JobStatus) -> bool {
     !matches!(status, JobStatus::PendingReview | JobStatus::Rejected)
 }
 
-fn job_fact(job: &Job) -> JobFact {
+fn job_fact(job: &Job, tz: chrono_tz::Tz) -> JobFact {
     JobFact {
         version: job.version,
         status: job.status,
@@ -399,7 +442,7 @@ fn job_fact(job: &Job) -> JobFact {
         district: job.district.clone(),
         headcount: job.headcount,
         created_at: job.created_at,
-        board: (job.status == JobStatus::Published).then(|| BoardJob::from_job(job)),
+        board: (job.status == JobStatus::Published).then(|| BoardJob::from_job(job, tz)),
     }
 }
 
@@ -497,6 +540,10 @@ fn digit_value(c: char) -> Option<u8> {
 /// a full number. A mobile number may be typed with single spaces or dashes between
 /// digits and a `86`/`0086` prefix, as people type them.
 pub fn mask_numbers(text: &str) -> String {
+    // Nothing to mask without at least 11 digits in all (the common case).
+    if text.chars().filter(|c| digit_value(*c).is_some()).count() < 11 {
+        return text.to_owned();
+    }
     let chars: Vec<char> = text.chars().collect();
     let is_digit = |i: usize| chars.get(i).and_then(|c| digit_value(*c)).is_some();
     let mut out = String::with_capacity(text.len());

@@ -128,7 +128,7 @@ pub fn worker(n: u32, status: WorkerStatus) -> Worker {
 /// the board, workers, an employer and a placement.
 pub fn facts(jobs: u32) -> BoardFacts {
     let station = station();
-    let mut facts = BoardFacts::new(station.id.clone());
+    let mut facts = BoardFacts::new(&station);
     for n in 0..jobs {
         let trade = &station.trades[n as usize % station.trades.len()].slug;
         let district = &station.districts[n as usize % station.districts.len()].slug;

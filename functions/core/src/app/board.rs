@@ -38,7 +38,7 @@ impl App {
         station: &Station,
         now: DateTime<Utc>,
     ) -> Result<BoardFacts, StoreError> {
-        let mut facts = BoardFacts::new(station.id.clone());
+        let mut facts = BoardFacts::new(station);
         let since = trend_start(station.today(now))
             .and_time(NaiveTime::MIN)
             .and_local_timezone(station.time_zone)
