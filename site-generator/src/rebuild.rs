@@ -23,7 +23,7 @@ use lingong_core::{
 use tokio::sync::Mutex;
 
 use crate::{
-    publish::{Manifest, PublishReport, Scope, Sink, SinkError, publish},
+    publish::{Manifest, PublishReport, Sink, SinkError, content_hash, publish},
     site::{BOARD_WIDE, BuildError, Group, SiteBuilder, groups_of_job},
 };
 
@@ -39,6 +39,18 @@ pub enum RebuildError {
     /// Writing failed.
     #[error(transparent)]
     Sink(#[from] SinkError),
+}
+
+/// Groups rendered and written at once by a full build: large enough to keep both
+/// cores busy, small enough that memory does not grow with the board.
+const FULL_BUILD_CHUNK: usize = 2000;
+
+fn empty_manifest(generation: u64) -> Manifest {
+    Manifest {
+        generation,
+        version: String::new(),
+        files: Default::default(),
+    }
 }
 
 struct Built {
@@ -104,14 +116,70 @@ impl SiteRebuilder {
     ) -> Result<PublishReport, RebuildError> {
         *state = None;
         let mut built = self.load().await?;
-        let files = self.site.render_all(&built.facts, built.today)?;
-        let stored_version =
-            std::mem::replace(&mut built.manifest.version, self.site.version().to_owned());
-        let report = publish(&*self.sink, &mut built.manifest, files, &Scope::All).await?;
-        if !report.changed_anything() && stored_version != self.site.version() {
-            // Nothing changed, but the manifest must record the version it matches.
-            self.sink.save_manifest(&built.manifest).await?;
+        let old = std::mem::take(&mut built.manifest);
+        let generation = old.generation + 1;
+        let mut new = Manifest {
+            generation,
+            version: self.site.version().to_owned(),
+            files: Default::default(),
+        };
+        let mut report = PublishReport::default();
+        // Rendered and written a chunk at a time. Before the first write the stored
+        // manifest is emptied: a crash half-way then leads to a full build, never to a
+        // stale file taken as current.
+        let mut started = false;
+        for groups in self.site.plan_all(&built.facts, FULL_BUILD_CHUNK) {
+            let files = self.site.render_chunk(&built.facts, built.today, &groups)?;
+            report.rendered += files.len();
+            let hashes: Vec<u128> = {
+                use rayon::prelude::*;
+                files.par_iter().map(|(_, b)| content_hash(b)).collect()
+            };
+            let mut to_put = Vec::new();
+            for ((path, bytes), hash) in files.into_iter().zip(hashes) {
+                if old.files.get(&path) != Some(&hash) {
+                    report.written.push(path.clone());
+                    to_put.push((path.clone(), bytes));
+                }
+                new.files.insert(path, hash);
+            }
+            if !to_put.is_empty() {
+                if !started {
+                    self.sink.save_manifest(&empty_manifest(generation)).await?;
+                    started = true;
+                }
+                self.sink.put(&to_put).await?;
+            }
         }
+        let stale: Vec<String> = old
+            .files
+            .keys()
+            .filter(|p| !new.files.contains_key(*p))
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            if !started {
+                self.sink.save_manifest(&empty_manifest(generation)).await?;
+                started = true;
+            }
+            self.sink.delete(&stale).await?;
+            report.deleted = stale;
+        }
+        if started {
+            let mut changed = report.written.clone();
+            changed.extend(report.deleted.iter().cloned());
+            self.sink.changed(generation, &changed).await?;
+            self.sink.save_manifest(&new).await?;
+            built.manifest = new;
+        } else {
+            built.manifest = old;
+            if built.manifest.version != self.site.version() {
+                // Nothing changed, but the manifest must record the version it matches.
+                built.manifest.version = self.site.version().to_owned();
+                self.sink.save_manifest(&built.manifest).await?;
+            }
+        }
+        self.site.forget_stale_cards(&built.facts);
         *state = Some(built);
         tracing::info!(
             station = %self.site.station().id,

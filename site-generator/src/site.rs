@@ -424,6 +424,13 @@ impl SiteBuilder {
         today: NaiveDate,
     ) -> Result<Vec<SiteFile>, BuildError> {
         let board = facts.board();
+        let groups = self.all_groups(&board);
+        let files = self.render(facts, &board, today, &groups)?;
+        self.prune_cards(&board);
+        Ok(files)
+    }
+
+    fn all_groups(&self, board: &[&BoardJob]) -> BTreeSet<Group> {
         let mut groups: BTreeSet<Group> = BOARD_WIDE.into_iter().collect();
         groups.insert(Group::Static);
         for trade in &self.station.trades {
@@ -432,12 +439,35 @@ impl SiteBuilder {
         for district in &self.station.districts {
             groups.insert(Group::District(district.slug.clone()));
         }
-        for job in &board {
+        for job in board {
             groups.extend(groups_of_job(&self.station, job));
         }
-        let files = self.render(facts, &board, today, &groups)?;
-        self.prune_cards(&board);
-        Ok(files)
+        groups
+    }
+
+    /// Every group of the site, in chunks of about `size` groups, so a full build can
+    /// be rendered and written a chunk at a time (memory stays flat as the board grows).
+    pub fn plan_all(&self, facts: &BoardFacts, size: usize) -> Vec<BTreeSet<Group>> {
+        let board = facts.board();
+        let all: Vec<Group> = self.all_groups(&board).into_iter().collect();
+        all.chunks(size.max(1))
+            .map(|chunk| chunk.iter().cloned().collect())
+            .collect()
+    }
+
+    /// The files of one chunk of [`SiteBuilder::plan_all`].
+    pub fn render_chunk(
+        &self,
+        facts: &BoardFacts,
+        today: NaiveDate,
+        groups: &BTreeSet<Group>,
+    ) -> Result<Vec<SiteFile>, BuildError> {
+        self.render(facts, &facts.board(), today, groups)
+    }
+
+    /// Forgets cached cards of jobs that left the board (after a full build).
+    pub fn forget_stale_cards(&self, facts: &BoardFacts) {
+        self.prune_cards(&facts.board());
     }
 
     /// The files of `groups` and the scope they are authoritative for.
