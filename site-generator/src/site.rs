@@ -113,8 +113,12 @@ pub fn scope_of(groups: &BTreeSet<Group>) -> Scope {
 
 /// The ISO week a job is filed under in the sitemaps.
 pub fn sitemap_week(_station: &Station, job: &BoardJob) -> String {
-    let week = job.created_day.iso_week();
-    format!("{}-W{:02}", week.year(), week.week())
+    let (year, week) = week_of(job);
+    format!("{year}-W{week:02}")
+}
+
+fn week_of(job: &BoardJob) -> (i32, u32) {
+    lingong_core::board::iso_week(job.created_day)
 }
 
 /// The groups a job shows up in while it is on the board.
@@ -143,7 +147,8 @@ pub struct SiteBuilder {
     cards: std::sync::Mutex<Cards>,
 }
 
-type Cards = std::collections::HashMap<(String, Lang), (u64, std::sync::Arc<str>)>;
+/// Job id → (version, card in Chinese, card in English).
+type Cards = std::collections::HashMap<String, (u64, std::sync::Arc<str>, std::sync::Arc<str>)>;
 
 impl std::fmt::Debug for SiteBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -218,7 +223,8 @@ struct Choice {
     label: &'static str,
 }
 
-type CardMap<'a> = std::collections::HashMap<(&'a str, Lang), std::sync::Arc<str>>;
+/// Job id → its card in Chinese and in English.
+type CardMap<'a> = std::collections::HashMap<&'a str, [std::sync::Arc<str>; 2]>;
 
 /// The cards of `jobs` in `lang`, one after the other.
 fn join_cards<'a>(
@@ -228,7 +234,10 @@ fn join_cards<'a>(
 ) -> String {
     let mut out = String::with_capacity(PAGE_SIZE * 700);
     for job in jobs {
-        if let Some(card) = cards.get(&(job.id.as_str(), lang)) {
+        if let Some(card) = cards
+            .get(job.id.as_str())
+            .map(|pair| &pair[usize::from(lang == Lang::En)])
+        {
             out.push_str(card);
             out.push('\n');
         }
@@ -425,7 +434,7 @@ impl SiteBuilder {
     ) -> Result<Vec<SiteFile>, BuildError> {
         let board = facts.board();
         let groups = self.all_groups(&board);
-        let files = self.render(facts, &board, today, &groups)?;
+        let files = self.render(facts, today, &groups)?;
         self.prune_cards(&board);
         Ok(files)
     }
@@ -462,7 +471,7 @@ impl SiteBuilder {
         today: NaiveDate,
         groups: &BTreeSet<Group>,
     ) -> Result<Vec<SiteFile>, BuildError> {
-        self.render(facts, &facts.board(), today, groups)
+        self.render(facts, today, groups)
     }
 
     /// Forgets cached cards of jobs that left the board (after a full build).
@@ -477,45 +486,47 @@ impl SiteBuilder {
         today: NaiveDate,
         groups: &BTreeSet<Group>,
     ) -> Result<(Vec<SiteFile>, Scope), BuildError> {
-        let board = facts.board();
-        Ok((self.render(facts, &board, today, groups)?, scope_of(groups)))
+        Ok((self.render(facts, today, groups)?, scope_of(groups)))
     }
 
     fn render(
         &self,
         facts: &BoardFacts,
-        board: &[&BoardJob],
         today: NaiveDate,
         groups: &BTreeSet<Group>,
     ) -> Result<Vec<SiteFile>, BuildError> {
         let langs = [self.lang_context(Lang::Zh), self.lang_context(Lang::En)];
-        let cards = self.cards_for(facts, board, groups)?;
+        let cards = self.cards_for(facts, groups)?;
+        let stats = groups
+            .contains(&Group::Stats)
+            .then(|| facts.stats(&self.station, today));
         let groups: Vec<&Group> = groups.iter().collect();
         let rendered: Vec<Result<Vec<SiteFile>, BuildError>> = groups
             .par_iter()
             .flat_map_iter(|group| langs.iter().map(move |lc| (*group, lc)))
             .map(|(group, lc)| match group {
-                Group::Home => self.home(lc, board, &cards).map(|f| vec![f]),
+                Group::Home => self.home(lc, facts, &cards).map(|f| vec![f]),
                 Group::Job(id) => match facts.board_job(id) {
                     Some(job) => self.job_page(lc, job).map(|f| vec![f]),
                     None => Ok(vec![]),
                 },
-                Group::Trade(slug) => self.listing(lc, board, &cards, "trades", slug),
-                Group::District(slug) => self.listing(lc, board, &cards, "districts", slug),
-                Group::Stats => self
-                    .stats_page(lc, &facts.stats(&self.station, today))
-                    .map(|f| vec![f]),
-                Group::Feeds => self.feeds(lc, board),
+                Group::Trade(slug) => self.listing(lc, facts, &cards, "trades", slug),
+                Group::District(slug) => self.listing(lc, facts, &cards, "districts", slug),
+                Group::Stats => match &stats {
+                    Some(stats) => self.stats_page(lc, stats).map(|f| vec![f]),
+                    None => Ok(vec![]),
+                },
+                Group::Feeds => self.feeds(lc, facts),
                 Group::SitemapIndex => {
                     if lc.lang == Lang::Zh {
-                        self.sitemap_index(board)
+                        self.sitemap_index(facts)
                     } else {
                         Ok(vec![])
                     }
                 }
                 Group::SitemapWeek(week) => {
                     if lc.lang == Lang::Zh {
-                        self.sitemap_week(board, week)
+                        self.sitemap_week(facts, week)
                     } else {
                         Ok(vec![])
                     }
@@ -534,35 +545,20 @@ impl SiteBuilder {
     /// none for the job's current version.
     fn cards_for<'a>(
         &self,
-        facts: &BoardFacts,
-        board: &[&'a BoardJob],
+        facts: &'a BoardFacts,
         groups: &BTreeSet<Group>,
     ) -> Result<CardMap<'a>, BuildError> {
-        let (mut trades, mut districts) = (BTreeSet::new(), BTreeSet::new());
+        let mut wanted: Vec<&'a BoardJob> = Vec::new();
         for group in groups {
             match group {
-                Group::Trade(slug) => {
-                    trades.insert(slug.as_str());
-                }
-                Group::District(slug) => {
-                    districts.insert(slug.as_str());
-                }
+                Group::Home => wanted.extend(facts.newest(HOME_JOBS)),
+                Group::Trade(slug) => wanted.extend(facts.board_in_trade(slug)),
+                Group::District(slug) => wanted.extend(facts.board_in_district(slug)),
                 _ => {}
             }
         }
-        let home = groups.contains(&Group::Home);
-        let wanted: Vec<&'a BoardJob> = board
-            .iter()
-            .enumerate()
-            .filter(|(i, j)| {
-                (home && *i < HOME_JOBS)
-                    || trades.contains(j.trade.as_str())
-                    || districts.contains(j.district.as_str())
-            })
-            .map(|(_, j)| *j)
-            .collect();
         let version = |job: &BoardJob| facts.job_version(&job.id).unwrap_or(0);
-        let mut out = std::collections::HashMap::with_capacity(wanted.len() * 2);
+        let mut out: CardMap<'a> = std::collections::HashMap::with_capacity(wanted.len());
         let mut missing = Vec::new();
         {
             let cache = self
@@ -570,38 +566,41 @@ impl SiteBuilder {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             for job in &wanted {
-                for lang in Lang::ALL {
-                    match cache.get(&(job.id.clone(), lang)) {
-                        Some((v, html)) if *v == version(job) => {
-                            out.insert((job.id.as_str(), lang), html.clone());
-                        }
-                        _ => missing.push((*job, lang)),
+                if out.contains_key(job.id.as_str()) {
+                    continue;
+                }
+                match cache.get(job.id.as_str()) {
+                    Some((v, zh, en)) if *v == version(job) => {
+                        out.insert(job.id.as_str(), [zh.clone(), en.clone()]);
                     }
+                    _ => missing.push(*job),
                 }
             }
         }
-        let fresh: Vec<Result<(&'a BoardJob, Lang, std::sync::Arc<str>), BuildError>> = missing
+        let card = |job: &BoardJob, lang: Lang| -> Result<std::sync::Arc<str>, BuildError> {
+            Ok(std::sync::Arc::from(self.renderer.render_in(
+                lang,
+                "partials/job_card.html",
+                Value::from_pairs([
+                    ("lang", Value::from(lang.tag())),
+                    ("job", Value::from(Serde(self.job_view(lang, job)))),
+                ]),
+            )?))
+        };
+        missing.sort_by(|a, b| a.id.cmp(&b.id));
+        missing.dedup_by(|a, b| a.id == b.id);
+        let fresh: Vec<Result<(&'a BoardJob, [std::sync::Arc<str>; 2]), BuildError>> = missing
             .par_iter()
-            .map(|(job, lang)| {
-                let html = self.renderer.render_in(
-                    *lang,
-                    "partials/job_card.html",
-                    Value::from_pairs([
-                        ("lang", Value::from(lang.tag())),
-                        ("job", Value::from(Serde(self.job_view(*lang, job)))),
-                    ]),
-                )?;
-                Ok((*job, *lang, std::sync::Arc::from(html)))
-            })
+            .map(|job| Ok((*job, [card(job, Lang::Zh)?, card(job, Lang::En)?])))
             .collect();
         let mut cache = self
             .cards
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for result in fresh {
-            let (job, lang, html) = result?;
-            cache.insert((job.id.clone(), lang), (version(job), html.clone()));
-            out.insert((job.id.as_str(), lang), html);
+            let (job, [zh, en]) = result?;
+            cache.insert(job.id.clone(), (version(job), zh.clone(), en.clone()));
+            out.insert(job.id.as_str(), [zh, en]);
         }
         Ok(out)
     }
@@ -612,17 +611,16 @@ impl SiteBuilder {
         self.cards
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|(id, _), _| live.contains(id.as_str()));
+            .retain(|id, _| live.contains(id.as_str()));
     }
 
     fn home(
         &self,
         lc: &LangContext,
-        board: &[&BoardJob],
+        facts: &BoardFacts,
         cards: &CardMap,
     ) -> Result<SiteFile, BuildError> {
-        let newest = join_cards(cards, lc.lang, board.iter().take(HOME_JOBS));
-        let count = |f: &dyn Fn(&BoardJob) -> bool| board.iter().filter(|j| f(j)).count();
+        let newest = join_cards(cards, lc.lang, facts.newest(HOME_JOBS).iter());
         let trades: Vec<Count> = self
             .station
             .trades
@@ -631,7 +629,7 @@ impl SiteBuilder {
                 slug: tr.slug.clone(),
                 name: tr.name.get(lc.lang).to_owned(),
                 url: format!("{}trades/{}/", lc.root, tr.slug),
-                jobs: count(&|j| j.trade == tr.slug),
+                jobs: facts.count_in_trade(&tr.slug),
             })
             .collect();
         let districts: Vec<Count> = self
@@ -642,10 +640,9 @@ impl SiteBuilder {
                 slug: d.slug.clone(),
                 name: d.name.get(lc.lang).to_owned(),
                 url: format!("{}districts/{}/", lc.root, d.slug),
-                jobs: count(&|j| j.district == d.slug),
+                jobs: facts.count_in_district(&d.slug),
             })
             .collect();
-        let open_places: u64 = board.iter().map(|j| u64::from(j.open_places)).sum();
         self.page(
             lc,
             "pages/home.html",
@@ -655,8 +652,8 @@ impl SiteBuilder {
                 ("cards", Value::from_safe_string(newest)),
                 ("trades", Value::from(Serde(&trades))),
                 ("districts", Value::from(Serde(&districts))),
-                ("total_jobs", Value::from(board.len())),
-                ("open_places", Value::from(open_places)),
+                ("total_jobs", Value::from(facts.board_len())),
+                ("open_places", Value::from(facts.open_places())),
             ],
         )
     }
@@ -678,27 +675,21 @@ impl SiteBuilder {
     fn listing(
         &self,
         lc: &LangContext,
-        board: &[&BoardJob],
+        facts: &BoardFacts,
         cards: &CardMap,
         kind: &str,
         slug: &str,
     ) -> Result<Vec<SiteFile>, BuildError> {
-        let (name, jobs): (&str, Vec<&&BoardJob>) = if kind == "trades" {
+        let (name, jobs): (&str, Vec<&BoardJob>) = if kind == "trades" {
             let Some(trade) = self.station.trade(slug) else {
                 return Ok(vec![]);
             };
-            (
-                trade.name.get(lc.lang),
-                board.iter().filter(|j| j.trade == slug).collect(),
-            )
+            (trade.name.get(lc.lang), facts.board_in_trade(slug))
         } else {
             let Some(district) = self.station.district(slug) else {
                 return Ok(vec![]);
             };
-            (
-                district.name.get(lc.lang),
-                board.iter().filter(|j| j.district == slug).collect(),
-            )
+            (district.name.get(lc.lang), facts.board_in_district(slug))
         };
         let pages = jobs.len().div_ceil(PAGE_SIZE).max(1);
         let base = format!("{kind}/{slug}/");
@@ -716,10 +707,7 @@ impl SiteBuilder {
                 let chunk = join_cards(
                     cards,
                     lc.lang,
-                    jobs.iter()
-                        .skip((n - 1) * PAGE_SIZE)
-                        .take(PAGE_SIZE)
-                        .copied(),
+                    jobs.iter().skip((n - 1) * PAGE_SIZE).take(PAGE_SIZE),
                 );
                 let links: Vec<PageLink> = (1..=pages)
                     .filter(|p| pages <= 9 || *p == 1 || *p == pages || p.abs_diff(n) <= 2)
@@ -868,7 +856,8 @@ impl SiteBuilder {
         )
     }
 
-    fn feeds(&self, lc: &LangContext, board: &[&BoardJob]) -> Result<Vec<SiteFile>, BuildError> {
+    fn feeds(&self, lc: &LangContext, facts: &BoardFacts) -> Result<Vec<SiteFile>, BuildError> {
+        let board = facts.newest(JSON_JOBS.max(FEED_JOBS));
         let entries: Vec<JobView> = board
             .iter()
             .take(FEED_JOBS)
@@ -897,12 +886,15 @@ impl SiteBuilder {
         )?;
         let mut files = vec![(format!("{}feed.xml", lc.prefix), feed)];
         if lc.lang == Lang::Zh {
-            files.push(("jobs.json".into(), self.jobs_json(board)?));
+            files.push((
+                "jobs.json".into(),
+                self.jobs_json(&board, facts.board_len())?,
+            ));
         }
         Ok(files)
     }
 
-    fn jobs_json(&self, board: &[&BoardJob]) -> Result<Vec<u8>, BuildError> {
+    fn jobs_json(&self, board: &[&BoardJob], total: usize) -> Result<Vec<u8>, BuildError> {
         #[derive(Serialize)]
         struct Entry<'a> {
             id: &'a str,
@@ -948,7 +940,7 @@ impl SiteBuilder {
             .collect();
         let body = serde_json::json!({
             "station": self.station.id.as_str(),
-            "total": board.len(),
+            "total": total,
             "jobs": jobs,
         });
         // `<`, `>` and `&` only ever occur inside JSON strings: writing them as \u
@@ -980,7 +972,7 @@ impl SiteBuilder {
         rels
     }
 
-    fn sitemap_index(&self, board: &[&BoardJob]) -> Result<Vec<SiteFile>, BuildError> {
+    fn sitemap_index(&self, facts: &BoardFacts) -> Result<Vec<SiteFile>, BuildError> {
         let mut rels = self.static_urls();
         for (kind, slugs) in [
             (
@@ -1001,16 +993,11 @@ impl SiteBuilder {
             ),
         ] {
             for slug in slugs {
-                let n = board
-                    .iter()
-                    .filter(|j| {
-                        if kind == "trades" {
-                            j.trade == slug
-                        } else {
-                            j.district == slug
-                        }
-                    })
-                    .count();
+                let n = if kind == "trades" {
+                    facts.count_in_trade(slug)
+                } else {
+                    facts.count_in_district(slug)
+                };
                 let pages = n.div_ceil(PAGE_SIZE).max(1);
                 for p in 1..=pages {
                     rels.push(if p == 1 {
@@ -1021,6 +1008,7 @@ impl SiteBuilder {
                 }
             }
         }
+        let weeks: Vec<(i32, u32)> = facts.board_weeks().collect();
         let urls: Vec<String> = rels
             .iter()
             .flat_map(|rel| {
@@ -1033,15 +1021,11 @@ impl SiteBuilder {
             "sitemap.xml",
             context! { urls => urls, lastmods => Vec::<String>::new() },
         )?;
-        let weeks: BTreeSet<String> = board
-            .iter()
-            .map(|j| sitemap_week(&self.station, j))
-            .collect();
         let mut maps = vec![format!("{}/sitemaps/pages.xml", self.base_url)];
         maps.extend(
             weeks
                 .iter()
-                .map(|w| format!("{}/sitemaps/jobs-{w}.xml", self.base_url)),
+                .map(|(y, w)| format!("{}/sitemaps/jobs-{y}-W{w:02}.xml", self.base_url)),
         );
         let index = self
             .renderer
@@ -1052,11 +1036,14 @@ impl SiteBuilder {
         ])
     }
 
-    fn sitemap_week(&self, board: &[&BoardJob], week: &str) -> Result<Vec<SiteFile>, BuildError> {
-        let mut jobs: Vec<&&BoardJob> = board
-            .iter()
-            .filter(|j| sitemap_week(&self.station, j) == week)
-            .collect();
+    fn sitemap_week(&self, facts: &BoardFacts, week: &str) -> Result<Vec<SiteFile>, BuildError> {
+        let Some(target) = week
+            .split_once("-W")
+            .and_then(|(y, w)| Some((y.parse::<i32>().ok()?, w.parse::<u32>().ok()?)))
+        else {
+            return Ok(vec![]);
+        };
+        let mut jobs = facts.board_in_week(target);
         if jobs.is_empty() {
             return Ok(vec![]);
         }

@@ -105,8 +105,8 @@ struct JobFact {
     district: String,
     headcount: u16,
     created_at: DateTime<Utc>,
-    /// Present while the job is on the board.
-    board: Option<BoardJob>,
+    /// Its key in the board's order while it is on the board.
+    listed: Option<(DateTime<Utc>, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -125,8 +125,15 @@ pub struct BoardFacts {
     pub station: StationId,
     time_zone: chrono_tz::Tz,
     jobs: BTreeMap<String, JobFact>,
-    /// The board's order, (listed_at, id) ascending: newest last.
-    order: std::collections::BTreeSet<(DateTime<Utc>, String)>,
+    /// The jobs on the board by (listed_at, id), ascending: newest last.
+    board: BTreeMap<(DateTime<Utc>, String), BoardJob>,
+    /// The board's keys by trade, by district, and ids by ISO week posted: each page
+    /// group reads its own jobs without a pass over the whole board.
+    by_trade: BTreeMap<String, std::collections::BTreeSet<(DateTime<Utc>, String)>>,
+    by_district: BTreeMap<String, std::collections::BTreeSet<(DateTime<Utc>, String)>>,
+    by_week: BTreeMap<(i32, u32), std::collections::BTreeSet<String>>,
+    /// Places open across the board.
+    open_places: u64,
     workers: BTreeMap<String, (u64, WorkerStatus)>,
     employers: BTreeMap<String, (u64, bool)>,
     placements: BTreeMap<(String, String), PlacementFact>,
@@ -165,7 +172,11 @@ impl BoardFacts {
             station: station.id.clone(),
             time_zone: station.time_zone,
             jobs: BTreeMap::new(),
-            order: std::collections::BTreeSet::new(),
+            board: BTreeMap::new(),
+            by_trade: BTreeMap::new(),
+            by_district: BTreeMap::new(),
+            by_week: BTreeMap::new(),
+            open_places: 0,
             workers: BTreeMap::new(),
             employers: BTreeMap::new(),
             placements: BTreeMap::new(),
@@ -265,21 +276,117 @@ impl BoardFacts {
         Some(kind)
     }
 
-    fn set_job(&mut self, id: String, fact: Option<JobFact>) {
-        if let Some(old) = self.jobs.get(&id).and_then(|j| j.board.as_ref()) {
-            self.order.remove(&(old.listed_at, id.clone()));
+    fn set_job(&mut self, id: String, fact: Option<(JobFact, Option<BoardJob>)>) {
+        if let Some(old_key) = self.jobs.get(&id).and_then(|j| j.listed.clone())
+            && let Some(old) = self.board.remove(&old_key)
+        {
+            self.open_places -= u64::from(old.open_places);
+            let drop_from = |index: &mut BTreeMap<String, std::collections::BTreeSet<_>>,
+                             slug: &str| {
+                if let Some(set) = index.get_mut(slug) {
+                    set.remove(&old_key);
+                    if set.is_empty() {
+                        index.remove(slug);
+                    }
+                }
+            };
+            drop_from(&mut self.by_trade, &old.trade);
+            drop_from(&mut self.by_district, &old.district);
+            let week = iso_week(old.created_day);
+            if let Some(set) = self.by_week.get_mut(&week) {
+                set.remove(&id);
+                if set.is_empty() {
+                    self.by_week.remove(&week);
+                }
+            }
         }
         match fact {
-            Some(fact) => {
-                if let Some(board) = &fact.board {
-                    self.order.insert((board.listed_at, id.clone()));
-                }
+            Some((mut fact, board)) => {
+                fact.listed = board.map(|job| {
+                    let key = (job.listed_at, id.clone());
+                    self.by_trade
+                        .entry(job.trade.clone())
+                        .or_default()
+                        .insert(key.clone());
+                    self.by_district
+                        .entry(job.district.clone())
+                        .or_default()
+                        .insert(key.clone());
+                    self.by_week
+                        .entry(iso_week(job.created_day))
+                        .or_default()
+                        .insert(id.clone());
+                    self.open_places += u64::from(job.open_places);
+                    self.board.insert(key.clone(), job);
+                    key
+                });
                 self.jobs.insert(id, fact);
             }
             None => {
                 self.jobs.remove(&id);
             }
         }
+    }
+
+    /// Places open across the board.
+    pub fn open_places(&self) -> u64 {
+        self.open_places
+    }
+
+    /// How many jobs are on the board.
+    pub fn board_len(&self) -> usize {
+        self.board.len()
+    }
+
+    /// The newest `n` jobs on the board, newest first.
+    pub fn newest(&self, n: usize) -> Vec<&BoardJob> {
+        self.board.values().rev().take(n).collect()
+    }
+
+    /// The jobs on the board in trade `slug`, newest first.
+    pub fn board_in_trade(&self, slug: &str) -> Vec<&BoardJob> {
+        self.indexed(self.by_trade.get(slug))
+    }
+
+    /// The jobs on the board in district `slug`, newest first.
+    pub fn board_in_district(&self, slug: &str) -> Vec<&BoardJob> {
+        self.indexed(self.by_district.get(slug))
+    }
+
+    fn indexed(
+        &self,
+        keys: Option<&std::collections::BTreeSet<(DateTime<Utc>, String)>>,
+    ) -> Vec<&BoardJob> {
+        keys.map(|keys| {
+            keys.iter()
+                .rev()
+                .filter_map(|k| self.board.get(k))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// How many jobs on the board are in trade `slug`.
+    pub fn count_in_trade(&self, slug: &str) -> usize {
+        self.by_trade.get(slug).map_or(0, |s| s.len())
+    }
+
+    /// How many jobs on the board are in district `slug`.
+    pub fn count_in_district(&self, slug: &str) -> usize {
+        self.by_district.get(slug).map_or(0, |s| s.len())
+    }
+
+    /// The ISO weeks (year, week) in which jobs now on the board were posted.
+    pub fn board_weeks(&self) -> impl Iterator<Item = (i32, u32)> + '_ {
+        self.by_week.keys().copied()
+    }
+
+    /// The jobs on the board posted in ISO week `week`, by id.
+    pub fn board_in_week(&self, week: (i32, u32)) -> Vec<&BoardJob> {
+        self.by_week
+            .get(&week)
+            .map(|ids| ids.iter().filter_map(|id| self.board_job(id)).collect())
+            .unwrap_or_default()
     }
 
     /// The version of job `id` as known, if it is known.
@@ -289,16 +396,15 @@ impl BoardFacts {
 
     /// The board entry of job `id`, if it is on the board.
     pub fn board_job(&self, id: &str) -> Option<&BoardJob> {
-        self.jobs.get(id).and_then(|j| j.board.as_ref())
+        self.jobs
+            .get(id)
+            .and_then(|j| j.listed.as_ref())
+            .and_then(|key| self.board.get(key))
     }
 
     /// Every job on the board, newest first.
     pub fn board(&self) -> Vec<&BoardJob> {
-        self.order
-            .iter()
-            .rev()
-            .filter_map(|(_, id)| self.board_job(id))
-            .collect()
+        self.board.values().rev().collect()
     }
 
     /// The trade and district job `id` is listed under, if it is on the board.
@@ -307,124 +413,129 @@ impl BoardFacts {
             .map(|j| (j.trade.clone(), j.district.clone()))
     }
 
-    /// The data wall's figures for `station` on `today`.
+    /// The data wall's figures for `station` on `today`, in one pass over the records.
     pub fn stats(&self, station: &Station, today: NaiveDate) -> BoardStats {
-        let board: Vec<&BoardJob> = self
-            .jobs
-            .values()
-            .filter_map(|j| j.board.as_ref())
+        let average = |total: u64, n: u64| (n > 0).then(|| Money::from_fen((total + n / 2) / n));
+        // Per trade and district: jobs, open places, wage total.
+        let mut trades: Vec<(u64, u64, u64)> = vec![(0, 0, 0); station.trades.len()];
+        let mut districts: Vec<(u64, u64, u64)> = vec![(0, 0, 0); station.districts.len()];
+        let trade_index: std::collections::HashMap<&str, usize> = station
+            .trades
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.as_str(), i))
             .collect();
-        let open_places: u64 = board.iter().map(|j| u64::from(j.open_places)).sum();
+        let district_index: std::collections::HashMap<&str, usize> = station
+            .districts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.slug.as_str(), i))
+            .collect();
+        let (mut open_jobs, mut open_places, mut wage_total) = (0u64, 0u64, 0u64);
+        for job in self.board.values() {
+            let places = u64::from(job.open_places);
+            open_jobs += 1;
+            open_places += places;
+            wage_total += job.daily_wage.fen();
+            for (index, slot) in [
+                (trade_index.get(job.trade.as_str()), &mut trades),
+                (district_index.get(job.district.as_str()), &mut districts),
+            ] {
+                if let Some(&i) = index {
+                    slot[i].0 += 1;
+                    slot[i].1 += places;
+                    slot[i].2 += job.daily_wage.fen();
+                }
+            }
+        }
+        // The trend's weeks as instants, so each record is a binary search.
+        let first = week_start(today) - Duration::weeks(TREND_WEEKS - 1);
+        let bounds: Vec<DateTime<Utc>> = (0..=TREND_WEEKS)
+            .map(|w| {
+                (first + Duration::weeks(w))
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_local_timezone(station.time_zone)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
+            })
+            .collect();
+        let week_of = |at: DateTime<Utc>| -> Option<usize> {
+            if at < bounds[0] || at >= bounds[bounds.len() - 1] {
+                return None;
+            }
+            Some(bounds.partition_point(|b| *b <= at) - 1)
+        };
+        let mut trend: Vec<WeekFigures> = (0..TREND_WEEKS)
+            .map(|w| WeekFigures {
+                week_start: first + Duration::weeks(w),
+                jobs_posted: 0,
+                places_posted: 0,
+                placements: 0,
+            })
+            .collect();
+        for job in self.jobs.values() {
+            if counts_as_posted(job.status)
+                && let Some(w) = week_of(job.created_at)
+            {
+                trend[w].jobs_posted += 1;
+                trend[w].places_posted += u64::from(job.headcount);
+            }
+        }
+        let (mut matches, mut completed, mut paid_total, mut paid_days) = (0u64, 0u64, 0u64, 0u64);
+        for p in self.placements.values() {
+            if p.status != PlacementStatus::Cancelled {
+                matches += 1;
+                if let Some(w) = week_of(p.created_at) {
+                    trend[w].placements += 1;
+                }
+            }
+            if p.status == PlacementStatus::Completed {
+                completed += 1;
+                if let (Some(days), Some(paid)) = (p.days_worked, p.wage_paid)
+                    && days > 0
+                {
+                    paid_total += paid.fen();
+                    paid_days += u64::from(days);
+                }
+            }
+        }
         let workers_active = self
             .workers
             .values()
             .filter(|(_, s)| *s == WorkerStatus::Active)
             .count() as u64;
-        let average = |wages: &[Money]| -> Option<Money> {
-            let n = wages.len() as u64;
-            (n > 0).then(|| {
-                let total: u64 = wages.iter().map(|w| w.fen()).sum();
-                Money::from_fen((total + n / 2) / n)
-            })
+        let figures = |slugs: Vec<&String>, sums: Vec<(u64, u64, u64)>| -> Vec<GroupFigures> {
+            slugs
+                .into_iter()
+                .zip(sums)
+                .map(|(slug, (jobs, places, wages))| GroupFigures {
+                    slug: slug.clone(),
+                    jobs,
+                    open_places: places,
+                    average_wage: average(wages, jobs),
+                })
+                .collect()
         };
-        let offered: Vec<Money> = board.iter().map(|j| j.daily_wage).collect();
-        let (mut paid_total, mut paid_days) = (0u64, 0u64);
-        for p in self.placements.values() {
-            if let (PlacementStatus::Completed, Some(days), Some(paid)) =
-                (p.status, p.days_worked, p.wage_paid)
-                && days > 0
-            {
-                paid_total += paid.fen();
-                paid_days += u64::from(days);
-            }
-        }
-        let by_trade = station
-            .trades
-            .iter()
-            .map(|t| {
-                let jobs: Vec<&&BoardJob> = board.iter().filter(|j| j.trade == t.slug).collect();
-                let wages: Vec<Money> = jobs.iter().map(|j| j.daily_wage).collect();
-                GroupFigures {
-                    slug: t.slug.clone(),
-                    jobs: jobs.len() as u64,
-                    open_places: jobs.iter().map(|j| u64::from(j.open_places)).sum(),
-                    average_wage: average(&wages),
-                }
-            })
-            .collect();
-        let by_district = station
-            .districts
-            .iter()
-            .map(|d| {
-                let jobs: Vec<&&BoardJob> = board.iter().filter(|j| j.district == d.slug).collect();
-                let wages: Vec<Money> = jobs.iter().map(|j| j.daily_wage).collect();
-                GroupFigures {
-                    slug: d.slug.clone(),
-                    jobs: jobs.len() as u64,
-                    open_places: jobs.iter().map(|j| u64::from(j.open_places)).sum(),
-                    average_wage: average(&wages),
-                }
-            })
-            .collect();
-        let this_week = week_start(today);
-        let trend = (0..TREND_WEEKS)
-            .rev()
-            .map(|ago| {
-                let start = this_week - Duration::weeks(ago);
-                let end = start + Duration::weeks(1);
-                // The week's bounds as instants, so each record is one comparison.
-                let instant = |day: NaiveDate| {
-                    day.and_time(chrono::NaiveTime::MIN)
-                        .and_local_timezone(station.time_zone)
-                        .earliest()
-                        .map(|t| t.with_timezone(&Utc))
-                };
-                let (from, until) = (instant(start), instant(end));
-                let in_week = |at: DateTime<Utc>| {
-                    from.is_some_and(|f| f <= at) && until.is_some_and(|u| at < u)
-                };
-                let posted: Vec<&JobFact> = self
-                    .jobs
-                    .values()
-                    .filter(|j| counts_as_posted(j.status) && in_week(j.created_at))
-                    .collect();
-                WeekFigures {
-                    week_start: start,
-                    jobs_posted: posted.len() as u64,
-                    places_posted: posted.iter().map(|j| u64::from(j.headcount)).sum(),
-                    placements: self
-                        .placements
-                        .values()
-                        .filter(|p| p.status != PlacementStatus::Cancelled && in_week(p.created_at))
-                        .count() as u64,
-                }
-            })
-            .collect();
         BoardStats {
             as_of: today,
             employers: self.employers.len() as u64,
             employers_verified: self.employers.values().filter(|(_, v)| *v).count() as u64,
             workers: self.workers.len() as u64,
             workers_active,
-            open_jobs: board.len() as u64,
+            open_jobs,
             open_places,
-            matches: self
-                .placements
-                .values()
-                .filter(|p| p.status != PlacementStatus::Cancelled)
-                .count() as u64,
-            placements_completed: self
-                .placements
-                .values()
-                .filter(|p| p.status == PlacementStatus::Completed)
-                .count() as u64,
-            average_offered_wage: average(&offered),
-            average_paid_wage: (paid_days > 0)
-                .then(|| Money::from_fen((paid_total + paid_days / 2) / paid_days)),
+            matches,
+            placements_completed: completed,
+            average_offered_wage: average(wage_total, open_jobs),
+            average_paid_wage: average(paid_total, paid_days),
             places_per_worker_x100: (workers_active > 0)
                 .then(|| (open_places * 100 + workers_active / 2) / workers_active),
-            by_trade,
-            by_district,
+            by_trade: figures(station.trades.iter().map(|t| &t.slug).collect(), trades),
+            by_district: figures(
+                station.districts.iter().map(|d| &d.slug).collect(),
+                districts,
+            ),
             trend,
         }
     }
@@ -434,16 +545,19 @@ fn counts_as_posted(status: JobStatus) -> bool {
     !matches!(status, JobStatus::PendingReview | JobStatus::Rejected)
 }
 
-fn job_fact(job: &Job, tz: chrono_tz::Tz) -> JobFact {
-    JobFact {
-        version: job.version,
-        status: job.status,
-        trade: job.trade.clone(),
-        district: job.district.clone(),
-        headcount: job.headcount,
-        created_at: job.created_at,
-        board: (job.status == JobStatus::Published).then(|| BoardJob::from_job(job, tz)),
-    }
+fn job_fact(job: &Job, tz: chrono_tz::Tz) -> (JobFact, Option<BoardJob>) {
+    (
+        JobFact {
+            version: job.version,
+            status: job.status,
+            trade: job.trade.clone(),
+            district: job.district.clone(),
+            headcount: job.headcount,
+            created_at: job.created_at,
+            listed: None,
+        },
+        (job.status == JobStatus::Published).then(|| BoardJob::from_job(job, tz)),
+    )
 }
 
 fn placement_fact(p: &Placement) -> PlacementFact {
@@ -454,6 +568,12 @@ fn placement_fact(p: &Placement) -> PlacementFact {
         wage_paid: p.wage_paid,
         created_at: p.created_at,
     }
+}
+
+/// The ISO (year, week) of `day`.
+pub fn iso_week(day: NaiveDate) -> (i32, u32) {
+    let week = day.iso_week();
+    (week.year(), week.week())
 }
 
 /// The Monday of the week holding `day`.
