@@ -211,6 +211,23 @@ pub trait Sink: Send + Sync {
     async fn generation(&self) -> Result<u64, SinkError>;
     /// Stores the manifest.
     async fn save_manifest(&self, manifest: &Manifest) -> Result<(), SinkError>;
+    /// Records, before a scoped publish writes anything, that `paths` are about to
+    /// change: until [`Sink::finish_update`], the stored manifest must not vouch for
+    /// them. `manifest` is the whole manifest without them. Saves it whole by default;
+    /// a sink may record just the paths.
+    async fn begin_update(&self, manifest: &Manifest, _paths: &[String]) -> Result<(), SinkError> {
+        self.save_manifest(manifest).await
+    }
+    /// Records a scoped publish as done: `written` with their hashes, `deleted` gone;
+    /// `manifest` is the whole result. Saves it whole by default.
+    async fn finish_update(
+        &self,
+        manifest: &Manifest,
+        _written: &[(String, u128)],
+        _deleted: &[String],
+    ) -> Result<(), SinkError> {
+        self.save_manifest(manifest).await
+    }
     /// Writes these files, replacing any at their paths.
     async fn put(&self, files: &[SiteFile]) -> Result<(), SinkError>;
     /// Removes the files at these paths (a missing one is not an error).
@@ -258,29 +275,24 @@ pub async fn publish(
     }
     let generation = manifest.generation + 1;
     // First forget what is about to change, so a crash leaves no false "current".
-    let mut interim = Manifest {
-        generation,
-        version: std::mem::take(&mut manifest.version),
-        files: std::mem::take(&mut manifest.files),
-    };
-    for (path, _) in &put_hashes {
-        interim.files.remove(path);
+    let mut changing: Vec<String> = put_hashes.iter().map(|(p, _)| p.clone()).collect();
+    changing.extend(to_delete.iter().cloned());
+    manifest.generation = generation;
+    for path in &changing {
+        manifest.files.remove(path);
     }
-    for path in &to_delete {
-        interim.files.remove(path);
-    }
-    sink.save_manifest(&interim).await?;
-    *manifest = interim;
+    sink.begin_update(manifest, &changing).await?;
     sink.put(&to_put).await?;
     sink.delete(&to_delete).await?;
-    let written: Vec<String> = put_hashes.iter().map(|(p, _)| p.clone()).collect();
-    let mut changed = written.clone();
-    changed.extend(to_delete.iter().cloned());
     // Before the manifest says "done": if telling the CDN fails, the retry finds these
     // paths missing from the manifest, writes them again and tells the CDN again.
-    sink.changed(generation, &changed).await?;
-    manifest.files.extend(put_hashes);
-    sink.save_manifest(manifest).await?;
+    sink.changed(generation, &changing).await?;
+    manifest
+        .files
+        .extend(put_hashes.iter().map(|(p, h)| (p.clone(), *h)));
+    sink.finish_update(manifest, &put_hashes, &to_delete)
+        .await?;
+    let written: Vec<String> = put_hashes.into_iter().map(|(p, _)| p).collect();
     Ok(PublishReport {
         rendered,
         written,
@@ -337,6 +349,13 @@ pub fn is_site_path(path: &str) -> bool {
 
 /// The file name the directory sink keeps its manifest under (hidden, never served).
 pub const DIR_MANIFEST: &str = ".lingong-manifest";
+/// The directory sink's manifest journal: scoped publishes append to it instead of
+/// rewriting the whole manifest (200,000 lines for a large board). Lines: `- <path>`
+/// (not vouched for), `<hash> <path>`, `= <generation>` (a publish done). Replayed in
+/// order over the manifest; folded into it when it grows long.
+pub const DIR_JOURNAL: &str = ".lingong-manifest.log";
+/// Journal lines after which the journal is folded into the manifest.
+const JOURNAL_LIMIT: usize = 50_000;
 
 /// A local directory: `lingong build-site --out DIR` and `lingong serve`'s
 /// `<data>/site`. Files are written to a temporary name and renamed, so a reader never
@@ -377,33 +396,122 @@ impl DirSink {
     }
 }
 
+impl DirSink {
+    fn read_optional(path: &std::path::Path) -> Result<Option<String>, SinkError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Self::io(path, e)),
+        }
+    }
+
+    fn append_journal(&self, text: &str) -> Result<(), SinkError> {
+        use std::io::Write;
+        let path = self.root.join(DIR_JOURNAL);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| Self::io(&path, e))
+    }
+
+    fn journal_lines(&self) -> Result<usize, SinkError> {
+        Ok(Self::read_optional(&self.root.join(DIR_JOURNAL))?.map_or(0, |t| t.lines().count()))
+    }
+}
+
+/// Applies a manifest journal to `manifest`.
+fn replay(manifest: &mut Manifest, journal: &str) -> Result<(), SinkError> {
+    for line in journal.lines() {
+        if let Some(path) = line.strip_prefix("- ") {
+            manifest.files.remove(path);
+        } else if let Some(generation) = line.strip_prefix("= ") {
+            manifest.generation = generation
+                .trim()
+                .parse()
+                .map_err(|_| SinkError::Manifest("bad journal generation".into()))?;
+        } else if let Some((hash, path)) = line.split_once(' ') {
+            let hash = u128::from_str_radix(hash, 16)
+                .map_err(|_| SinkError::Manifest("bad journal hash".into()))?;
+            manifest.files.insert(path.to_owned(), hash);
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Sink for DirSink {
     async fn load_manifest(&self) -> Result<Manifest, SinkError> {
-        let path = self.root.join(DIR_MANIFEST);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Manifest::from_text(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
-            Err(e) => Err(Self::io(&path, e)),
+        let mut manifest = match Self::read_optional(&self.root.join(DIR_MANIFEST))? {
+            Some(text) => Manifest::from_text(&text)?,
+            None => Manifest::default(),
+        };
+        if let Some(journal) = Self::read_optional(&self.root.join(DIR_JOURNAL))? {
+            replay(&mut manifest, &journal)?;
         }
+        Ok(manifest)
     }
 
     async fn generation(&self) -> Result<u64, SinkError> {
         use std::io::Read;
         let path = self.root.join(DIR_MANIFEST);
         let mut head = [0u8; 64];
-        match std::fs::File::open(&path) {
+        let base = match std::fs::File::open(&path) {
             Ok(mut file) => {
                 let n = file.read(&mut head).map_err(|e| Self::io(&path, e))?;
-                Ok(Manifest::generation_of(&String::from_utf8_lossy(&head[..n])).unwrap_or(0))
+                Manifest::generation_of(&String::from_utf8_lossy(&head[..n])).unwrap_or(0)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(Self::io(&path, e)),
-        }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(Self::io(&path, e)),
+        };
+        let journal = Self::read_optional(&self.root.join(DIR_JOURNAL))?.unwrap_or_default();
+        Ok(journal
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("= ").and_then(|g| g.trim().parse().ok()))
+            .unwrap_or(base))
     }
 
     async fn save_manifest(&self, manifest: &Manifest) -> Result<(), SinkError> {
-        Self::write_atomic(&self.root.join(DIR_MANIFEST), manifest.to_text().as_bytes())
+        std::fs::create_dir_all(&self.root).map_err(|e| Self::io(&self.root, e))?;
+        Self::write_atomic(&self.root.join(DIR_MANIFEST), manifest.to_text().as_bytes())?;
+        // The manifest now holds everything the journal said.
+        match std::fs::remove_file(self.root.join(DIR_JOURNAL)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Self::io(&self.root.join(DIR_JOURNAL), e)),
+        }
+    }
+
+    async fn begin_update(&self, manifest: &Manifest, paths: &[String]) -> Result<(), SinkError> {
+        if !self.root.join(DIR_MANIFEST).exists() || self.journal_lines()? > JOURNAL_LIMIT {
+            return self.save_manifest(manifest).await;
+        }
+        let mut text = String::with_capacity(paths.len() * 48);
+        for path in paths {
+            text.push_str("- ");
+            text.push_str(path);
+            text.push('\n');
+        }
+        self.append_journal(&text)
+    }
+
+    async fn finish_update(
+        &self,
+        manifest: &Manifest,
+        written: &[(String, u128)],
+        _deleted: &[String],
+    ) -> Result<(), SinkError> {
+        if !self.root.join(DIR_JOURNAL).exists() {
+            return self.save_manifest(manifest).await;
+        }
+        let mut text = String::with_capacity(written.len() * 80 + 32);
+        for (path, hash) in written {
+            text.push_str(&format!("{hash:032x} {path}\n"));
+        }
+        text.push_str(&format!("= {}\n", manifest.generation));
+        self.append_journal(&text)
     }
 
     async fn put(&self, files: &[SiteFile]) -> Result<(), SinkError> {
