@@ -589,7 +589,8 @@ impl SiteBuilder {
         };
         missing.sort_by(|a, b| a.id.cmp(&b.id));
         missing.dedup_by(|a, b| a.id == b.id);
-        let fresh: Vec<Result<(&'a BoardJob, [std::sync::Arc<str>; 2]), BuildError>> = missing
+        type Fresh<'j> = Result<(&'j BoardJob, [std::sync::Arc<str>; 2]), BuildError>;
+        let fresh: Vec<Fresh<'a>> = missing
             .par_iter()
             .map(|job| Ok((*job, [card(job, Lang::Zh)?, card(job, Lang::En)?])))
             .collect();
