@@ -148,7 +148,33 @@ pub struct SiteBuilder {
 }
 
 /// Job id → (version, card in Chinese, card in English).
-type Cards = std::collections::HashMap<String, (u64, std::sync::Arc<str>, std::sync::Arc<str>)>;
+type Cards = std::collections::HashMap<
+    String,
+    (u64, std::sync::Arc<str>, std::sync::Arc<str>),
+    std::hash::BuildHasherDefault<Fnv>,
+>;
+
+/// FNV-1a: keys are short ids we generate, so a fast non-keyed hash is enough.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
 
 impl std::fmt::Debug for SiteBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -221,28 +247,6 @@ struct PageLink {
 struct Choice {
     value: &'static str,
     label: &'static str,
-}
-
-/// Job id → its card in Chinese and in English.
-type CardMap<'a> = std::collections::HashMap<&'a str, [std::sync::Arc<str>; 2]>;
-
-/// The cards of `jobs` in `lang`, one after the other.
-fn join_cards<'a>(
-    cards: &CardMap,
-    lang: Lang,
-    jobs: impl Iterator<Item = &'a &'a BoardJob>,
-) -> String {
-    let mut out = String::with_capacity(PAGE_SIZE * 700);
-    for job in jobs {
-        if let Some(card) = cards
-            .get(job.id.as_str())
-            .map(|pair| &pair[usize::from(lang == Lang::En)])
-        {
-            out.push_str(card);
-            out.push('\n');
-        }
-    }
-    out
 }
 
 /// One language's unchanging page context, computed once per build.
@@ -318,7 +322,7 @@ impl SiteBuilder {
             station,
             policy: PolicyPages::embedded()?,
             base_url,
-            cards: std::sync::Mutex::new(Cards::new()),
+            cards: std::sync::Mutex::new(Cards::default()),
         })
     }
 
@@ -496,7 +500,7 @@ impl SiteBuilder {
         groups: &BTreeSet<Group>,
     ) -> Result<Vec<SiteFile>, BuildError> {
         let langs = [self.lang_context(Lang::Zh), self.lang_context(Lang::En)];
-        let cards = self.cards_for(facts, groups)?;
+        self.ensure_cards(facts, groups)?;
         let stats = groups
             .contains(&Group::Stats)
             .then(|| facts.stats(&self.station, today));
@@ -505,13 +509,13 @@ impl SiteBuilder {
             .par_iter()
             .flat_map_iter(|group| langs.iter().map(move |lc| (*group, lc)))
             .map(|(group, lc)| match group {
-                Group::Home => self.home(lc, facts, &cards).map(|f| vec![f]),
+                Group::Home => self.home(lc, facts).map(|f| vec![f]),
                 Group::Job(id) => match facts.board_job(id) {
                     Some(job) => self.job_page(lc, job).map(|f| vec![f]),
                     None => Ok(vec![]),
                 },
-                Group::Trade(slug) => self.listing(lc, facts, &cards, "trades", slug),
-                Group::District(slug) => self.listing(lc, facts, &cards, "districts", slug),
+                Group::Trade(slug) => self.listing(lc, facts, "trades", slug),
+                Group::District(slug) => self.listing(lc, facts, "districts", slug),
                 Group::Stats => match &stats {
                     Some(stats) => self.stats_page(lc, stats).map(|f| vec![f]),
                     None => Ok(vec![]),
@@ -543,12 +547,10 @@ impl SiteBuilder {
 
     /// The cards the listings and home of `groups` show, rendered where the cache has
     /// none for the job's current version.
-    fn cards_for<'a>(
-        &self,
-        facts: &'a BoardFacts,
-        groups: &BTreeSet<Group>,
-    ) -> Result<CardMap<'a>, BuildError> {
-        let mut wanted: Vec<&'a BoardJob> = Vec::new();
+    /// Renders the cards the listings and home of `groups` show where the cache has
+    /// none for the job's current version.
+    fn ensure_cards(&self, facts: &BoardFacts, groups: &BTreeSet<Group>) -> Result<(), BuildError> {
+        let mut wanted: Vec<&BoardJob> = Vec::new();
         for group in groups {
             match group {
                 Group::Home => wanted.extend(facts.newest(HOME_JOBS)),
@@ -558,25 +560,25 @@ impl SiteBuilder {
             }
         }
         let version = |job: &BoardJob| facts.job_version(&job.id).unwrap_or(0);
-        let mut out: CardMap<'a> = std::collections::HashMap::with_capacity(wanted.len());
-        let mut missing = Vec::new();
-        {
+        let mut missing: Vec<&BoardJob> = {
             let cache = self
                 .cards
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for job in &wanted {
-                if out.contains_key(job.id.as_str()) {
-                    continue;
-                }
-                match cache.get(job.id.as_str()) {
-                    Some((v, zh, en)) if *v == version(job) => {
-                        out.insert(job.id.as_str(), [zh.clone(), en.clone()]);
-                    }
-                    _ => missing.push(*job),
-                }
-            }
+            wanted
+                .into_iter()
+                .filter(|job| {
+                    cache
+                        .get(job.id.as_str())
+                        .is_none_or(|(v, _, _)| *v != version(job))
+                })
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
         }
+        missing.sort_by(|a, b| a.id.cmp(&b.id));
+        missing.dedup_by(|a, b| a.id == b.id);
         let card = |job: &BoardJob, lang: Lang| -> Result<std::sync::Arc<str>, BuildError> {
             Ok(std::sync::Arc::from(self.renderer.render_in(
                 lang,
@@ -587,10 +589,8 @@ impl SiteBuilder {
                 ]),
             )?))
         };
-        missing.sort_by(|a, b| a.id.cmp(&b.id));
-        missing.dedup_by(|a, b| a.id == b.id);
         type Fresh<'j> = Result<(&'j BoardJob, [std::sync::Arc<str>; 2]), BuildError>;
-        let fresh: Vec<Fresh<'a>> = missing
+        let fresh: Vec<Fresh> = missing
             .par_iter()
             .map(|job| Ok((*job, [card(job, Lang::Zh)?, card(job, Lang::En)?])))
             .collect();
@@ -600,10 +600,35 @@ impl SiteBuilder {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for result in fresh {
             let (job, [zh, en]) = result?;
-            cache.insert(job.id.clone(), (version(job), zh.clone(), en.clone()));
-            out.insert(job.id.as_str(), [zh, en]);
+            cache.insert(job.id.clone(), (version(job), zh, en));
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// The cards of `jobs` in `lang`, one after the other (see [`SiteBuilder::ensure_cards`]).
+    fn join_cards<'a>(&self, lang: Lang, jobs: impl Iterator<Item = &'a &'a BoardJob>) -> String {
+        let cards: Vec<std::sync::Arc<str>> = {
+            let cache = self
+                .cards
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            jobs.filter_map(|job| {
+                cache.get(job.id.as_str()).map(|(_, zh, en)| {
+                    if lang == Lang::En {
+                        en.clone()
+                    } else {
+                        zh.clone()
+                    }
+                })
+            })
+            .collect()
+        };
+        let mut out = String::with_capacity(cards.iter().map(|c| c.len() + 1).sum());
+        for card in cards {
+            out.push_str(&card);
+            out.push('\n');
+        }
+        out
     }
 
     /// Forgets cards of jobs no longer on the board (after a full build).
@@ -615,13 +640,8 @@ impl SiteBuilder {
             .retain(|id, _| live.contains(id.as_str()));
     }
 
-    fn home(
-        &self,
-        lc: &LangContext,
-        facts: &BoardFacts,
-        cards: &CardMap,
-    ) -> Result<SiteFile, BuildError> {
-        let newest = join_cards(cards, lc.lang, facts.newest(HOME_JOBS).iter());
+    fn home(&self, lc: &LangContext, facts: &BoardFacts) -> Result<SiteFile, BuildError> {
+        let newest = self.join_cards(lc.lang, facts.newest(HOME_JOBS).iter());
         let trades: Vec<Count> = self
             .station
             .trades
@@ -677,7 +697,6 @@ impl SiteBuilder {
         &self,
         lc: &LangContext,
         facts: &BoardFacts,
-        cards: &CardMap,
         kind: &str,
         slug: &str,
     ) -> Result<Vec<SiteFile>, BuildError> {
@@ -705,8 +724,7 @@ impl SiteBuilder {
         (1..=pages)
             .into_par_iter()
             .map(|n| {
-                let chunk = join_cards(
-                    cards,
+                let chunk = self.join_cards(
                     lc.lang,
                     jobs.iter().skip((n - 1) * PAGE_SIZE).take(PAGE_SIZE),
                 );
@@ -1049,18 +1067,30 @@ impl SiteBuilder {
             return Ok(vec![]);
         }
         jobs.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut urls = Vec::with_capacity(jobs.len() * 2);
-        let mut lastmods = Vec::with_capacity(jobs.len() * 2);
+        // Written directly: thousands of entries, nothing a template adds.
+        let mut base = String::new();
+        crate::escape_html(&self.base_url, &mut base).unwrap_or_default();
+        let mut xml = String::with_capacity(120 + jobs.len() * 2 * 110);
+        xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
         for job in jobs {
+            let lastmod = job.listed_day.to_string();
             for l in LANG_PREFIXES {
-                urls.push(format!("{}/{l}jobs/{}/", self.base_url, job.id));
-                lastmods.push(job.listed_day.to_string());
+                for part in [
+                    "<url><loc>",
+                    base.as_str(),
+                    "/",
+                    l,
+                    "jobs/",
+                    job.id.as_str(),
+                    "/</loc><lastmod>",
+                    lastmod.as_str(),
+                    "</lastmod></url>\n",
+                ] {
+                    xml.push_str(part);
+                }
             }
         }
-        let xml = self.renderer.render(
-            "sitemap.xml",
-            context! { urls => urls, lastmods => lastmods },
-        )?;
+        xml.push_str("</urlset>\n");
         Ok(vec![(
             format!("sitemaps/jobs-{week}.xml"),
             xml.into_bytes(),

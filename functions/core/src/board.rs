@@ -104,7 +104,7 @@ struct JobFact {
     trade: String,
     district: String,
     headcount: u16,
-    created_at: DateTime<Utc>,
+    created_day: NaiveDate,
     /// Its key in the board's order while it is on the board.
     listed: Option<(DateTime<Utc>, String)>,
 }
@@ -134,6 +134,13 @@ pub struct BoardFacts {
     by_week: BTreeMap<(i32, u32), std::collections::BTreeSet<String>>,
     /// Places open across the board.
     open_places: u64,
+    /// Daily wages (fen) summed across the board.
+    wage_total: u64,
+    /// Per trade and per district on the board: (jobs, open places, wages in fen).
+    trade_totals: BTreeMap<String, (u64, u64, u64)>,
+    district_totals: BTreeMap<String, (u64, u64, u64)>,
+    /// Jobs posted (and not refused) and the places they asked for, by station day.
+    posted_by_day: BTreeMap<NaiveDate, (u64, u64)>,
     workers: BTreeMap<String, (u64, WorkerStatus)>,
     employers: BTreeMap<String, (u64, bool)>,
     placements: BTreeMap<(String, String), PlacementFact>,
@@ -177,6 +184,10 @@ impl BoardFacts {
             by_district: BTreeMap::new(),
             by_week: BTreeMap::new(),
             open_places: 0,
+            wage_total: 0,
+            trade_totals: BTreeMap::new(),
+            district_totals: BTreeMap::new(),
+            posted_by_day: BTreeMap::new(),
             workers: BTreeMap::new(),
             employers: BTreeMap::new(),
             placements: BTreeMap::new(),
@@ -277,53 +288,94 @@ impl BoardFacts {
     }
 
     fn set_job(&mut self, id: String, fact: Option<(JobFact, Option<BoardJob>)>) {
-        if let Some(old_key) = self.jobs.get(&id).and_then(|j| j.listed.clone())
-            && let Some(old) = self.board.remove(&old_key)
-        {
-            self.open_places -= u64::from(old.open_places);
-            let drop_from = |index: &mut BTreeMap<String, std::collections::BTreeSet<_>>,
-                             slug: &str| {
-                if let Some(set) = index.get_mut(slug) {
-                    set.remove(&old_key);
-                    if set.is_empty() {
-                        index.remove(slug);
-                    }
+        if let Some(old_fact) = self.jobs.remove(&id) {
+            if counts_as_posted(old_fact.status) {
+                let day = self.posted_by_day.entry(old_fact.created_day).or_default();
+                day.0 -= 1;
+                day.1 -= u64::from(old_fact.headcount);
+                if day.0 == 0 {
+                    self.posted_by_day.remove(&old_fact.created_day);
                 }
-            };
-            drop_from(&mut self.by_trade, &old.trade);
-            drop_from(&mut self.by_district, &old.district);
-            let week = iso_week(old.created_day);
-            if let Some(set) = self.by_week.get_mut(&week) {
-                set.remove(&id);
+            }
+            if let Some(old_key) = old_fact.listed
+                && let Some(old) = self.board.remove(&old_key)
+            {
+                self.unlist(&id, &old_key, &old);
+            }
+        }
+        let Some((mut fact, board)) = fact else {
+            return;
+        };
+        if counts_as_posted(fact.status) {
+            let day = self.posted_by_day.entry(fact.created_day).or_default();
+            day.0 += 1;
+            day.1 += u64::from(fact.headcount);
+        }
+        fact.listed = board.map(|job| {
+            let key = (job.listed_at, id.clone());
+            self.list(&id, &key, &job);
+            self.board.insert(key.clone(), job);
+            key
+        });
+        self.jobs.insert(id, fact);
+    }
+
+    fn list(&mut self, id: &str, key: &(DateTime<Utc>, String), job: &BoardJob) {
+        let (places, wage) = (u64::from(job.open_places), job.daily_wage.fen());
+        self.open_places += places;
+        self.wage_total += wage;
+        for (totals, index, slug) in [
+            (&mut self.trade_totals, &mut self.by_trade, &job.trade),
+            (
+                &mut self.district_totals,
+                &mut self.by_district,
+                &job.district,
+            ),
+        ] {
+            let t = totals.entry(slug.clone()).or_default();
+            t.0 += 1;
+            t.1 += places;
+            t.2 += wage;
+            index.entry(slug.clone()).or_default().insert(key.clone());
+        }
+        self.by_week
+            .entry(iso_week(job.created_day))
+            .or_default()
+            .insert(id.to_owned());
+    }
+
+    fn unlist(&mut self, id: &str, key: &(DateTime<Utc>, String), job: &BoardJob) {
+        let (places, wage) = (u64::from(job.open_places), job.daily_wage.fen());
+        self.open_places -= places;
+        self.wage_total -= wage;
+        for (totals, index, slug) in [
+            (&mut self.trade_totals, &mut self.by_trade, &job.trade),
+            (
+                &mut self.district_totals,
+                &mut self.by_district,
+                &job.district,
+            ),
+        ] {
+            if let Some(t) = totals.get_mut(slug) {
+                t.0 -= 1;
+                t.1 -= places;
+                t.2 -= wage;
+                if t.0 == 0 {
+                    totals.remove(slug);
+                }
+            }
+            if let Some(set) = index.get_mut(slug) {
+                set.remove(key);
                 if set.is_empty() {
-                    self.by_week.remove(&week);
+                    index.remove(slug);
                 }
             }
         }
-        match fact {
-            Some((mut fact, board)) => {
-                fact.listed = board.map(|job| {
-                    let key = (job.listed_at, id.clone());
-                    self.by_trade
-                        .entry(job.trade.clone())
-                        .or_default()
-                        .insert(key.clone());
-                    self.by_district
-                        .entry(job.district.clone())
-                        .or_default()
-                        .insert(key.clone());
-                    self.by_week
-                        .entry(iso_week(job.created_day))
-                        .or_default()
-                        .insert(id.clone());
-                    self.open_places += u64::from(job.open_places);
-                    self.board.insert(key.clone(), job);
-                    key
-                });
-                self.jobs.insert(id, fact);
-            }
-            None => {
-                self.jobs.remove(&id);
+        let week = iso_week(job.created_day);
+        if let Some(set) = self.by_week.get_mut(&week) {
+            set.remove(id);
+            if set.is_empty() {
+                self.by_week.remove(&week);
             }
         }
     }
@@ -413,59 +465,11 @@ impl BoardFacts {
             .map(|j| (j.trade.clone(), j.district.clone()))
     }
 
-    /// The data wall's figures for `station` on `today`, in one pass over the records.
+    /// The data wall's figures for `station` on `today`, from running totals (the
+    /// trend from per-day totals), so its cost does not grow with the board.
     pub fn stats(&self, station: &Station, today: NaiveDate) -> BoardStats {
         let average = |total: u64, n: u64| (n > 0).then(|| Money::from_fen((total + n / 2) / n));
-        // Per trade and district: jobs, open places, wage total.
-        let mut trades: Vec<(u64, u64, u64)> = vec![(0, 0, 0); station.trades.len()];
-        let mut districts: Vec<(u64, u64, u64)> = vec![(0, 0, 0); station.districts.len()];
-        let trade_index: std::collections::HashMap<&str, usize> = station
-            .trades
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.slug.as_str(), i))
-            .collect();
-        let district_index: std::collections::HashMap<&str, usize> = station
-            .districts
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.slug.as_str(), i))
-            .collect();
-        let (mut open_jobs, mut open_places, mut wage_total) = (0u64, 0u64, 0u64);
-        for job in self.board.values() {
-            let places = u64::from(job.open_places);
-            open_jobs += 1;
-            open_places += places;
-            wage_total += job.daily_wage.fen();
-            for (index, slot) in [
-                (trade_index.get(job.trade.as_str()), &mut trades),
-                (district_index.get(job.district.as_str()), &mut districts),
-            ] {
-                if let Some(&i) = index {
-                    slot[i].0 += 1;
-                    slot[i].1 += places;
-                    slot[i].2 += job.daily_wage.fen();
-                }
-            }
-        }
-        // The trend's weeks as instants, so each record is a binary search.
         let first = week_start(today) - Duration::weeks(TREND_WEEKS - 1);
-        let bounds: Vec<DateTime<Utc>> = (0..=TREND_WEEKS)
-            .map(|w| {
-                (first + Duration::weeks(w))
-                    .and_time(chrono::NaiveTime::MIN)
-                    .and_local_timezone(station.time_zone)
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC)
-            })
-            .collect();
-        let week_of = |at: DateTime<Utc>| -> Option<usize> {
-            if at < bounds[0] || at >= bounds[bounds.len() - 1] {
-                return None;
-            }
-            Some(bounds.partition_point(|b| *b <= at) - 1)
-        };
         let mut trend: Vec<WeekFigures> = (0..TREND_WEEKS)
             .map(|w| WeekFigures {
                 week_start: first + Duration::weeks(w),
@@ -474,20 +478,19 @@ impl BoardFacts {
                 placements: 0,
             })
             .collect();
-        for job in self.jobs.values() {
-            if counts_as_posted(job.status)
-                && let Some(w) = week_of(job.created_at)
-            {
-                trend[w].jobs_posted += 1;
-                trend[w].places_posted += u64::from(job.headcount);
-            }
+        let end = first + Duration::weeks(TREND_WEEKS);
+        for (day, (jobs, places)) in self.posted_by_day.range(first..end) {
+            let w = ((*day - first).num_days() / 7) as usize;
+            trend[w].jobs_posted += jobs;
+            trend[w].places_posted += places;
         }
         let (mut matches, mut completed, mut paid_total, mut paid_days) = (0u64, 0u64, 0u64, 0u64);
         for p in self.placements.values() {
             if p.status != PlacementStatus::Cancelled {
                 matches += 1;
-                if let Some(w) = week_of(p.created_at) {
-                    trend[w].placements += 1;
+                let day = p.created_at.with_timezone(&station.time_zone).date_naive();
+                if first <= day && day < end {
+                    trend[((day - first).num_days() / 7) as usize].placements += 1;
                 }
             }
             if p.status == PlacementStatus::Completed {
@@ -505,18 +508,21 @@ impl BoardFacts {
             .values()
             .filter(|(_, s)| *s == WorkerStatus::Active)
             .count() as u64;
-        let figures = |slugs: Vec<&String>, sums: Vec<(u64, u64, u64)>| -> Vec<GroupFigures> {
+        let figures = |slugs: Vec<&String>, totals: &BTreeMap<String, (u64, u64, u64)>| {
             slugs
                 .into_iter()
-                .zip(sums)
-                .map(|(slug, (jobs, places, wages))| GroupFigures {
-                    slug: slug.clone(),
-                    jobs,
-                    open_places: places,
-                    average_wage: average(wages, jobs),
+                .map(|slug| {
+                    let (jobs, places, wages) = totals.get(slug).copied().unwrap_or_default();
+                    GroupFigures {
+                        slug: slug.clone(),
+                        jobs,
+                        open_places: places,
+                        average_wage: average(wages, jobs),
+                    }
                 })
-                .collect()
+                .collect::<Vec<_>>()
         };
+        let open_jobs = self.board.len() as u64;
         BoardStats {
             as_of: today,
             employers: self.employers.len() as u64,
@@ -524,17 +530,20 @@ impl BoardFacts {
             workers: self.workers.len() as u64,
             workers_active,
             open_jobs,
-            open_places,
+            open_places: self.open_places,
             matches,
             placements_completed: completed,
-            average_offered_wage: average(wage_total, open_jobs),
+            average_offered_wage: average(self.wage_total, open_jobs),
             average_paid_wage: average(paid_total, paid_days),
             places_per_worker_x100: (workers_active > 0)
-                .then(|| (open_places * 100 + workers_active / 2) / workers_active),
-            by_trade: figures(station.trades.iter().map(|t| &t.slug).collect(), trades),
+                .then(|| (self.open_places * 100 + workers_active / 2) / workers_active),
+            by_trade: figures(
+                station.trades.iter().map(|t| &t.slug).collect(),
+                &self.trade_totals,
+            ),
             by_district: figures(
                 station.districts.iter().map(|d| &d.slug).collect(),
-                districts,
+                &self.district_totals,
             ),
             trend,
         }
@@ -553,7 +562,7 @@ fn job_fact(job: &Job, tz: chrono_tz::Tz) -> (JobFact, Option<BoardJob>) {
             trade: job.trade.clone(),
             district: job.district.clone(),
             headcount: job.headcount,
-            created_at: job.created_at,
+            created_day: job.created_at.with_timezone(&tz).date_naive(),
             listed: None,
         },
         (job.status == JobStatus::Published).then(|| BoardJob::from_job(job, tz)),
