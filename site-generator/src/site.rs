@@ -559,7 +559,7 @@ impl SiteBuilder {
                 _ => {}
             }
         }
-        let version = |job: &BoardJob| facts.job_version(&job.id).unwrap_or(0);
+        let version = |job: &BoardJob| job.version;
         let mut missing: Vec<&BoardJob> = {
             let cache = self
                 .cards

@@ -68,6 +68,8 @@ pub struct BoardJob {
     pub listed_day: NaiveDate,
     /// When it went on the board (the board's order, newest first).
     pub listed_at: DateTime<Utc>,
+    /// The job record's version this view was made from.
+    pub version: u64,
 }
 
 impl BoardJob {
@@ -92,9 +94,13 @@ impl BoardJob {
             created_day: job.created_at.with_timezone(&tz).date_naive(),
             listed_day: job.listed_at().with_timezone(&tz).date_naive(),
             listed_at: job.listed_at(),
+            version: job.version,
         }
     }
 }
+
+/// Jobs on the board keyed by (listed_at, id), ascending: newest last.
+type Shelf = BTreeMap<(DateTime<Utc>, String), std::sync::Arc<BoardJob>>;
 
 /// A job as the data wall counts it.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,11 +132,11 @@ pub struct BoardFacts {
     time_zone: chrono_tz::Tz,
     jobs: BTreeMap<String, JobFact>,
     /// The jobs on the board by (listed_at, id), ascending: newest last.
-    board: BTreeMap<(DateTime<Utc>, String), BoardJob>,
+    board: Shelf,
     /// The board's keys by trade, by district, and ids by ISO week posted: each page
     /// group reads its own jobs without a pass over the whole board.
-    by_trade: BTreeMap<String, std::collections::BTreeSet<(DateTime<Utc>, String)>>,
-    by_district: BTreeMap<String, std::collections::BTreeSet<(DateTime<Utc>, String)>>,
+    by_trade: BTreeMap<String, Shelf>,
+    by_district: BTreeMap<String, Shelf>,
     by_week: BTreeMap<(i32, u32), std::collections::BTreeSet<String>>,
     /// Places open across the board.
     open_places: u64,
@@ -313,6 +319,7 @@ impl BoardFacts {
         }
         fact.listed = board.map(|job| {
             let key = (job.listed_at, id.clone());
+            let job = std::sync::Arc::new(job);
             self.list(&id, &key, &job);
             self.board.insert(key.clone(), job);
             key
@@ -320,7 +327,7 @@ impl BoardFacts {
         self.jobs.insert(id, fact);
     }
 
-    fn list(&mut self, id: &str, key: &(DateTime<Utc>, String), job: &BoardJob) {
+    fn list(&mut self, id: &str, key: &(DateTime<Utc>, String), job: &std::sync::Arc<BoardJob>) {
         let (places, wage) = (u64::from(job.open_places), job.daily_wage.fen());
         self.open_places += places;
         self.wage_total += wage;
@@ -336,7 +343,10 @@ impl BoardFacts {
             t.0 += 1;
             t.1 += places;
             t.2 += wage;
-            index.entry(slug.clone()).or_default().insert(key.clone());
+            index
+                .entry(slug.clone())
+                .or_default()
+                .insert(key.clone(), job.clone());
         }
         self.by_week
             .entry(iso_week(job.created_day))
@@ -392,7 +402,12 @@ impl BoardFacts {
 
     /// The newest `n` jobs on the board, newest first.
     pub fn newest(&self, n: usize) -> Vec<&BoardJob> {
-        self.board.values().rev().take(n).collect()
+        self.board
+            .values()
+            .rev()
+            .take(n)
+            .map(|j| j.as_ref())
+            .collect()
     }
 
     /// The jobs on the board in trade `slug`, newest first.
@@ -405,17 +420,9 @@ impl BoardFacts {
         self.indexed(self.by_district.get(slug))
     }
 
-    fn indexed(
-        &self,
-        keys: Option<&std::collections::BTreeSet<(DateTime<Utc>, String)>>,
-    ) -> Vec<&BoardJob> {
-        keys.map(|keys| {
-            keys.iter()
-                .rev()
-                .filter_map(|k| self.board.get(k))
-                .collect()
-        })
-        .unwrap_or_default()
+    fn indexed<'a>(&self, jobs: Option<&'a Shelf>) -> Vec<&'a BoardJob> {
+        jobs.map(|jobs| jobs.values().rev().map(|j| j.as_ref()).collect())
+            .unwrap_or_default()
     }
 
     /// How many jobs on the board are in trade `slug`.
@@ -452,11 +459,12 @@ impl BoardFacts {
             .get(id)
             .and_then(|j| j.listed.as_ref())
             .and_then(|key| self.board.get(key))
+            .map(|j| j.as_ref())
     }
 
     /// Every job on the board, newest first.
     pub fn board(&self) -> Vec<&BoardJob> {
-        self.board.values().rev().collect()
+        self.board.values().rev().map(|j| j.as_ref()).collect()
     }
 
     /// The trade and district job `id` is listed under, if it is on the board.
