@@ -181,8 +181,19 @@ async fn a_job_posted_through_the_form_appears_on_the_board() {
         .click()
         .await
         .unwrap();
-    page.wait_for_navigation().await.unwrap();
-    let confirmation = eval(&page, "document.querySelector('h1').textContent").await;
+    // The click starts a navigation; wait until the answer page is the document.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let confirmation = loop {
+        let h1 = eval(
+            &page,
+            "document.querySelector('h1') && document.querySelector('h1').textContent",
+        )
+        .await;
+        if h1 == "招工已提交" || Instant::now() > deadline {
+            break h1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(
         confirmation,
         "招工已提交",
