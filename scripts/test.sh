@@ -30,6 +30,6 @@ echo "==> cargo build (binaries the end-to-end tests start)"
 cargo build --workspace --bins --locked
 
 echo "==> cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 echo "==> all checks passed"

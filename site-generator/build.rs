@@ -49,6 +49,7 @@ fn main() {
     let mut out = String::new();
     embed("TEMPLATES", "templates", &mut out);
     embed("STATIC_FILES", "static", &mut out);
+    embed("CONTENT_FILES", "content", &mut out);
     let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(dest, out).expect("write embedded.rs");
 }

@@ -2,13 +2,17 @@
 //!
 //! - `lingong serve [--demo]`: the API, the pages and the background work in one
 //!   process, on the embedded store (or DynamoDB with `--dynamodb-endpoint`).
+//! - `lingong build-site --out DIR`: the public board as static files.
+//! - `lingong report --period weekly [--send]`: the station report for staff.
 //! - `lingong staff add`: create a staff account.
 //! - `lingong sms-inbound-key`: the key an SMS gateway signs inbound replies with.
 
 mod demo;
 mod notices;
+mod report;
 mod serve;
 mod setup;
+mod site;
 mod staff;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +29,10 @@ struct Cli {
 enum Command {
     /// Run the API and the pages locally, printing the address to open.
     Serve(Box<serve::ServeArgs>),
+    /// Build the public board (static site) into a directory.
+    BuildSite(site::BuildSiteArgs),
+    /// Print (or, with --send, e-mail) the station report for the last day or week.
+    Report(report::ReportArgs),
     /// Manage staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -55,6 +63,8 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(*args).await,
+        Command::BuildSite(args) => site::build(args).await,
+        Command::Report(args) => report::run(args).await,
         Command::Staff(StaffCommand::Add(args)) => staff::add(args).await,
         Command::SmsInboundKey { data } => {
             let secrets = setup::load_secret(&data)?;

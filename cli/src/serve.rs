@@ -1,28 +1,27 @@
-//! `lingong serve`: the API and the pages in one process on this machine.
+//! `lingong serve`: the API, the public board and the background work in one process on
+//! this machine. The board is the generated static site in `<data>/site`, built in full
+//! at start and rebuilt incrementally by a change consumer after every write.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::Path,
     http::{StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use clap::Args;
 use lingong_core::{
-    Lang,
-    app::JobFilter,
     changes::ChangeConsumer,
     matching::consumer::Matcher,
     notices::{consumer::NotifierConsumer, send::NoticeSender},
 };
 use lingong_http::AppState;
-use lingong_site::{Chrome, FormState, NoticeTemplates, Renderer, static_file};
-use minijinja::{context, value::Serde};
+use lingong_site::{NoticeTemplates, Renderer, rebuild::SiteRebuilder, static_file};
 
-use crate::{demo, notices, setup};
+use crate::{demo, notices, setup, site};
 
 /// Options of `lingong serve`.
 #[derive(Debug, Args)]
@@ -83,7 +82,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let site = Arc::new(Renderer::new()?);
+    let renderer = Arc::new(Renderer::new()?);
     let notifier = notices::local_notifier(
         args.store.data.clone(),
         args.smtp
@@ -97,9 +96,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let sender = NoticeSender {
         app: app.clone(),
         notifier,
-        renderer: Arc::new(NoticeTemplates::new(site.clone(), &public_base_url)),
+        renderer: Arc::new(NoticeTemplates::new(renderer.clone(), &public_base_url)),
     };
     let sweeper = app.clone();
+    // The public board: built in full now, then kept current by the change consumer.
+    let site_dir = args.store.data.join("site");
+    std::fs::create_dir_all(&site_dir)
+        .with_context(|| format!("creating {}", site_dir.display()))?;
+    let board = Arc::new(site::rebuilder(&app, &site_dir, &public_base_url)?);
+    board.build_all().await.context("building the board")?;
+    tokio::spawn(expiry_sweeps(app.clone(), board.clone()));
     let state = Arc::new(AppState {
         app: app.clone(),
         site: Renderer::new()?,
@@ -108,6 +114,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let consumers: Vec<Arc<dyn ChangeConsumer>> = vec![
         Arc::new(Matcher { app: app.clone() }),
         Arc::new(NotifierConsumer { sender }),
+        board.clone(), // the public board (site rebuild)
     ];
     // The scheduled step (a minutely schedule on AWS) runs in-process here.
     let every = std::time::Duration::from_secs(args.sweep_seconds);
@@ -120,13 +127,54 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
+    let rebuild_on_write = change_log.is_none();
     match change_log {
         Some(log) => lingong_core::changes::spawn_consumers(log, consumers),
-        None => println!(
-            "Note: on DynamoDB the background work (board rebuilds, matching, notices) runs from the table's stream on AWS, not in this process."
-        ),
+        None => {
+            println!(
+                "Note: on DynamoDB the background work (matching, notices) runs from the table's stream on AWS, not in this process; the board here is rebuilt after each change made through this server."
+            );
+        }
     }
-    let router = lingong_http::router(state.clone()).merge(pages(state));
+    let mut api = lingong_http::router(state);
+    if rebuild_on_write {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(rebuild_when_woken(board.clone(), wake.clone()));
+        api = api.layer(axum::middleware::map_response(
+            move |request_method: axum::http::Method, response: Response| {
+                let wake = wake.clone();
+                async move {
+                    if request_method != axum::http::Method::GET && response.status().is_success() {
+                        wake.notify_one();
+                    }
+                    response
+                }
+            },
+        ));
+    }
+    // /api/* and the staff console (/staff/*) go to the API router (with its own 404s);
+    // everything else is the board.
+    let site_dir = Arc::new(site_dir);
+    let router = Router::new().route("/assets/{file}", get(asset)).fallback(
+        move |request: axum::extract::Request| {
+            let (api, site_dir) = (api.clone(), site_dir.clone());
+            async move {
+                let path = request.uri().path();
+                if path == "/api"
+                    || path.starts_with("/api/")
+                    || path == "/staff"
+                    || path.starts_with("/staff/")
+                {
+                    match tower::ServiceExt::oneshot(api, request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                } else {
+                    site::serve_file(axum::extract::State(site_dir), request).await
+                }
+            }
+        },
+    );
     println!(
         "Lingong 零工驿站 is running on {}.",
         setup::describe(&args.store)
@@ -145,90 +193,52 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The pages, rendered on request.
-fn pages(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|s: State<Arc<AppState>>| page(s, Lang::Zh, String::new())),
-        )
-        .route(
-            "/en/",
-            get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())),
-        )
-        .route(
-            "/en",
-            get(|s: State<Arc<AppState>>| page(s, Lang::En, String::new())),
-        )
-        .route("/assets/{file}", get(asset))
-        .route(
-            "/en/{*path}",
-            get(|s: State<Arc<AppState>>, Path(path): Path<String>| page(s, Lang::En, path)),
-        )
-        .route(
-            "/{*path}",
-            get(|s: State<Arc<AppState>>, Path(path): Path<String>| page(s, Lang::Zh, path)),
-        )
-        .with_state(state)
+/// Moves jobs past their last day off the board: at start, then at the top of every
+/// hour (so within the first hour of a new station day). A scheduled sweep, not TTL:
+/// the job stays on record as `expired` (TTL would delete it), and the end date is a
+/// calendar day in the station's time zone.
+async fn expiry_sweeps(app: lingong_core::App, board: Arc<SiteRebuilder>) {
+    loop {
+        for station in app.stations.all() {
+            if let Err(e) = app.expire_jobs(station).await {
+                tracing::error!(station = %station.id, error = %e, "expiry sweep failed");
+            }
+        }
+        if let Err(e) = board.refresh_day().await {
+            tracing::error!(error = %e, "refreshing the data wall failed");
+        }
+        let now = chrono::Utc::now();
+        let past_hour = u64::from(chrono::Timelike::minute(&now)) * 60
+            + u64::from(chrono::Timelike::second(&now));
+        tokio::time::sleep(Duration::from_secs(3600 - past_hour.min(3599) + 5)).await;
+    }
+}
+
+/// On DynamoDB (no local change log), rebuilds the board after writes made through
+/// this server, and every few minutes for writes made elsewhere.
+async fn rebuild_when_woken(board: Arc<SiteRebuilder>, wake: Arc<tokio::sync::Notify>) {
+    loop {
+        let _ = tokio::time::timeout(Duration::from_secs(300), wake.notified()).await;
+        if let Err(e) = board.build_all().await {
+            tracing::error!(error = %e, "rebuilding the board failed");
+        }
+    }
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
     match static_file(&file) {
-        Some(body) => {
-            let kind = if file.ends_with(".css") {
-                "text/css; charset=utf-8"
-            } else {
-                "text/javascript; charset=utf-8"
-            };
-            ([(header::CONTENT_TYPE, kind)], body).into_response()
-        }
+        Some(body) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    lingong_site::publish::content_type(&file),
+                ),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-async fn page(State(state): State<Arc<AppState>>, lang: Lang, path: String) -> Response {
-    let station = state.app.stations.default_station().clone();
-    let path = path.trim_matches('/').to_owned();
-    let chrome = Chrome::new(&station, lang, &format!("{path}/"));
-    let rendered = match path.as_str() {
-        "" => {
-            let jobs = match state
-                .app
-                .published_jobs(&station, &JobFilter::default(), 20, None)
-                .await
-            {
-                Ok((jobs, _)) => jobs,
-                Err(e) => {
-                    tracing::error!(error = %e, "listing jobs failed");
-                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                }
-            };
-            let jobs: Vec<_> = jobs.iter().map(|j| j.public()).collect();
-            let chrome = Chrome::new(&station, lang, "");
-            state.site.render(
-                "pages/home.html",
-                context! { jobs => Serde(jobs), ..minijinja::Value::from(Serde(chrome)) },
-            )
-        }
-        "post" => state.site.render(
-            "pages/post_job.html",
-            context! { form => Serde(FormState::empty()), ..minijinja::Value::from(Serde(chrome)) },
-        ),
-        "signup" => state.site.render(
-            "pages/sign_up.html",
-            context! { form => Serde(FormState::empty()), ..minijinja::Value::from(Serde(chrome)) },
-        ),
-        "privacy" => state
-            .site
-            .render("pages/privacy.html", minijinja::Value::from(Serde(chrome))),
-        _ => return (StatusCode::NOT_FOUND, Html("404")).into_response(),
-    };
-    match rendered {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "rendering failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
     }
 }
 

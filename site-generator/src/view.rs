@@ -137,6 +137,17 @@ impl FormState {
 
     /// The form as submitted, with the problems found.
     pub fn from_input(input: &RawInput, invalid: Option<&Invalid>, lang: Lang) -> FormState {
+        Self::from_input_labelled(input, invalid, lang, "form")
+    }
+
+    /// Like [`FormState::from_input`], naming fields in the error summary by the
+    /// catalogue labels under `section` (e.g. `rights`) where they exist, else `form`.
+    pub fn from_input_labelled(
+        input: &RawInput,
+        invalid: Option<&Invalid>,
+        lang: Lang,
+        section: &str,
+    ) -> FormState {
         let mut errors = BTreeMap::new();
         let mut error_list = Vec::new();
         for error in invalid.map(|i| i.0.as_slice()).unwrap_or_default() {
@@ -144,14 +155,17 @@ impl FormState {
                 continue;
             }
             let message = error.message(lang);
-            let label_key = format!("form.{}", error.field);
+            let label = [
+                format!("{section}.{}", error.field),
+                format!("form.{}", error.field),
+            ]
+            .into_iter()
+            .find(|key| catalog().has(Lang::Zh, key))
+            .map(|key| catalog().text(lang, &key).to_owned())
+            .unwrap_or_default();
             error_list.push(ErrorLine {
                 field: error.field.clone(),
-                label: if catalog().has(Lang::Zh, &label_key) {
-                    catalog().text(lang, &label_key).to_owned()
-                } else {
-                    String::new()
-                },
+                label,
                 message: message.clone(),
             });
             errors.insert(error.field.clone(), message);

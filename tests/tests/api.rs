@@ -253,7 +253,7 @@ async fn plain_forms_post_without_javascript(backend: Backend) {
     assert!(page.body.contains("最低标准 180 元"));
     assert!(
         page.body
-            .contains("value=\"超市夜间理货 &lt;b&gt;急招&lt;&#x2f;b&gt;\""),
+            .contains("value=\"超市夜间理货 &lt;b&gt;急招&lt;/b&gt;\""),
         "values are kept, escaped"
     );
     assert!(page.body.contains("aria-invalid=\"true\""));

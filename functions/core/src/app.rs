@@ -1,10 +1,12 @@
 //! The use cases, written once against the ports: post a job, sign up, list, and the
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
+mod board;
 mod desk;
 mod jobs;
 mod moderation;
 mod privacy;
+mod reports;
 mod staff;
 mod workers;
 // Matching and notices (issue 4):
@@ -15,6 +17,7 @@ pub mod sweep;
 
 use std::sync::Arc;
 
+pub use board::SweepSummary;
 pub use desk::JobDesk;
 pub use jobs::{JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
@@ -22,6 +25,7 @@ pub use offers::{
     Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
 };
 pub use privacy::{ERASED, ErasedBy, Erasure, WorkerExport};
+pub use reports::{Filed, ReportError, report_action};
 pub use sms::{InboundError, InboundOutcome};
 pub use staff::{Actor, AddStaffError, LoginError, SessionError};
 pub use sweep::SweepReport;

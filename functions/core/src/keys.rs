@@ -31,6 +31,8 @@
 //! | SMS opt-out (回复TD) | `ST#s#SMSOPTOUT#<phone key>` | `OPTOUT` | — | — | — |
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
+//! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
+//! | complaint | `ST#s#CMP#<id>` | `CMP` | — | — | `ST#s#CMPS#<status>` / `<created_at>#<id>` |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
 //! never appear in keys. `<listed_at>` is RFC 3339 UTC, so string order is time order.
@@ -78,6 +80,15 @@
 //! 26. Whether a number opted out of SMS: `get(SMS opt-out)`.
 //! 27. The workers an employer does not want offered again: query pk
 //!     `ST#s#EMP#<id>`, sk prefix `BLOCK#`.
+//! 28. Jobs of one state listed since a time (the data wall's 12-week trend): gsi3
+//!     `ST#s#JOBS#<status>` with a sort-key range from the window's start.
+//! 29. The reports on a job (review threshold): query pk `ST#s#JOB#<id>`, sk prefix
+//!     `REPORT#`; the station's reports by state (staff queue): gsi3 `ST#s#REPORTS#<status>`.
+//! 30. A complaint by id; the station's complaints by state, oldest first (staff
+//!     queue): gsi3 `ST#s#CMPS#<status>`.
+//! 31. A station's employers, workers, placements, rankings and complaints by time
+//!     (the staff report): gsi3 ranges by time on `EMPS`, `WKRS#<status>`, `PLACES`,
+//!     `DECISIONS` and `CMPS#<status>`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -357,4 +368,35 @@ pub fn employer_partition(station: &StationId, employer_id: &str) -> String {
 /// The claim that a once-a-day task ran for a station day.
 pub fn daily_task(station: &StationId, task: &str, day: chrono::NaiveDate) -> Key {
     Key::new(format!("{}DAILY#{task}#{day}", prefix(station)), "CLAIM")
+}
+
+/// Sort-key prefix of the reports filed under a job.
+pub const REPORT_PREFIX: &str = "REPORT#";
+
+/// A report about a job posting, filed under the job.
+pub fn job_report(station: &StationId, job_id: &str, report_id: &str) -> Key {
+    Key::new(
+        format!("{}JOB#{job_id}", prefix(station)),
+        format!("{REPORT_PREFIX}{report_id}"),
+    )
+}
+
+/// gsi3 partition: a station's job reports in one state.
+pub fn job_reports(station: &StationId, status: &str) -> String {
+    format!("{}REPORTS#{status}", prefix(station))
+}
+
+/// A complaint or request for help (咨询维权).
+pub fn complaint(station: &StationId, id: &str) -> Key {
+    Key::new(format!("{}CMP#{id}", prefix(station)), "CMP")
+}
+
+/// gsi3 partition: a station's complaints in one state.
+pub fn complaints(station: &StationId, status: &str) -> String {
+    format!("{}CMPS#{status}", prefix(station))
+}
+
+/// The prefix every key of `station` starts with.
+pub fn station_prefix(station: &StationId) -> String {
+    prefix(station)
 }

@@ -6,13 +6,17 @@
 //! - [`app`]: the use cases (post a job, sign up, manage) on top of the port.
 //! - [`matching`]: fair, explainable offers in waves; [`notices`]: SMS and e-mail sent
 //!   exactly once through one port.
+//! - [`board`]: what the public board and data wall show; [`report`], [`complaint`]:
+//!   reports on postings and requests for help (咨询维权).
 //!
 //! Nothing here knows about AWS or HTTP: adapters and handlers live in their own crates.
 
 pub mod app;
 pub mod audit;
+pub mod board;
 pub mod changes;
 pub mod clock;
+pub mod complaint;
 pub mod credit_code;
 pub mod dates;
 pub mod employer;
@@ -30,6 +34,7 @@ pub mod placement;
 pub mod pow;
 pub mod problem;
 pub mod records;
+pub mod report;
 pub mod secrets;
 pub mod staff;
 pub mod station;

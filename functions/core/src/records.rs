@@ -387,3 +387,48 @@ pub fn block_item(block: &Block) -> Result<Item, StoreError> {
 pub fn block_from_item(item: &Item) -> Result<Block, StoreError> {
     from_item(item)
 }
+
+// --- public board (issue 3): job reports and complaints ---
+
+/// The item for a report on a job, filed under the job.
+pub fn job_report_item(report: &crate::report::JobReport) -> Result<Item, StoreError> {
+    let station = &report.station;
+    Ok(versioned_item(
+        keys::job_report(station, &report.job_id, &report.id),
+        report,
+        report.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::job_reports(station, report.status.as_str()),
+        format!(
+            "{}#{}",
+            keys::time_id(report.created_at, &report.job_id),
+            report.id
+        ),
+    ))
+}
+
+/// A report from its item.
+pub fn job_report_from_item(item: &Item) -> Result<crate::report::JobReport, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for a complaint.
+pub fn complaint_item(complaint: &crate::complaint::Complaint) -> Result<Item, StoreError> {
+    Ok(versioned_item(
+        keys::complaint(&complaint.station, &complaint.id),
+        complaint,
+        complaint.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::complaints(&complaint.station, complaint.status.as_str()),
+        keys::time_id(complaint.created_at, &complaint.id),
+    ))
+}
+
+/// A complaint from its item.
+pub fn complaint_from_item(item: &Item) -> Result<crate::complaint::Complaint, StoreError> {
+    versioned_record(item)
+}

@@ -7,6 +7,7 @@
 //! changes nothing.
 
 pub mod guard;
+mod intake;
 mod jobs;
 // Matching and notices (issue 4): offer links, applications, SMS replies.
 pub mod offers;
@@ -89,6 +90,15 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(jobs::manage_page).post(jobs::manage_action),
         )
         .route("/api/workers", axum::routing::post(workers::sign_up))
+        // Public board intake (issue 3): report a posting, ask for help (咨询维权).
+        .route(
+            "/api/jobs/{id}/report",
+            axum::routing::post(intake::report_job),
+        )
+        .route(
+            "/api/complaints",
+            axum::routing::post(intake::file_complaint),
+        )
         .route(
             "/api/workers/{id}/manage",
             get(workers::manage_page).post(workers::manage_action),

@@ -37,10 +37,15 @@ use crate::{
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "lg_staff";
 
+/// Where the console's stylesheets are served: the console lives on the API's own origin
+/// (not behind the public site's CDN), so it serves its assets itself.
+const ASSETS_ROOT: &str = "/staff/assets/";
+
 /// The console's routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/staff/login", get(login_page).post(login))
+        .route("/staff/assets/{file}", get(asset))
         .route("/staff/logout", post(logout))
         .route("/staff/", get(dashboard))
         .route("/staff", get(|| async { Redirect::permanent("/staff/") }))
@@ -118,7 +123,7 @@ fn unauthorised(state: &AppState, lang: Lang) -> Response {
         state,
         StatusCode::UNAUTHORIZED,
         "staff/denied.html",
-        context! { heading => t(lang, "staff.login_needed"), login => true, ..context_of(&station, lang, "") },
+        context! { heading => t(lang, "staff.login_needed"), login => true, assets_root => ASSETS_ROOT, ..context_of(&station, lang, "") },
     );
     // A dead or forged cookie is cleared so the browser stops sending it.
     response
@@ -132,7 +137,7 @@ fn forbidden(state: &AppState, station: &Station, lang: Lang, key: &str) -> Resp
         state,
         StatusCode::FORBIDDEN,
         "staff/denied.html",
-        context! { heading => t(lang, key), login => false, ..context_of(station, lang, "") },
+        context! { heading => t(lang, key), login => false, assets_root => ASSETS_ROOT, ..context_of(station, lang, "") },
     )
 }
 
@@ -210,7 +215,7 @@ impl StaffRequest {
             minijinja::value::merge_maps([
                 context_of(&self.station, self.lang, ""),
                 extra,
-                context! { staff => nav },
+                context! { staff => nav, assets_root => ASSETS_ROOT },
             ]),
         )
     }
@@ -288,7 +293,7 @@ async fn login_page(
         &state,
         StatusCode::OK,
         "staff/login.html",
-        context! { error => None::<String>, username => "", ..context_of(&station, lang, "") },
+        context! { error => None::<String>, username => "", assets_root => ASSETS_ROOT, ..context_of(&station, lang, "") },
     )
 }
 
@@ -320,7 +325,7 @@ async fn login(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bod
             &state,
             status,
             "staff/login.html",
-            context! { error => t(lang, key), username => username.clone(), ..context_of(&station, lang, "") },
+            context! { error => t(lang, key), username => username.clone(), assets_root => ASSETS_ROOT, ..context_of(&station, lang, "") },
         )
     };
     match result {
@@ -1208,5 +1213,27 @@ async fn erase_worker(
     {
         Ok(_) => Redirect::to("/staff/workers?done=erased").into_response(),
         Err(e) => staff.failure(&state, e.into()),
+    }
+}
+
+/// `GET /staff/assets/{file}`: the console's stylesheets.
+async fn asset(Path(file): Path<String>) -> Response {
+    match lingong_site::static_file(&file) {
+        Some(body) => {
+            let kind = if file.ends_with(".css") {
+                "text/css; charset=utf-8"
+            } else {
+                "text/javascript; charset=utf-8"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, kind),
+                    (header::CACHE_CONTROL, "public, max-age=86400"),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }

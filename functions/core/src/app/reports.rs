@@ -1,0 +1,257 @@
+//! Reporting a posting and asking for help (咨询维权): two intake forms anyone can send,
+//! each stored once however often it is retried.
+
+use super::{App, RETRIES, Submission, SubmitError};
+use crate::{
+    complaint::{Complaint, ComplaintDraft, ComplaintStatus, reference_for},
+    idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
+    input::RawInput,
+    job::{is_id, new_id},
+    keys,
+    problem::Invalid,
+    records::{complaint_from_item, complaint_item, job_report_from_item, job_report_item},
+    report::{JobReport, ReportDraft, ReportStatus},
+    secrets::SecretError,
+    station::Station,
+    store::{StoreError, Write},
+    worker::{Consent, ConsentMethod},
+};
+
+const FILE_COMPLAINT: &str = "file_complaint";
+
+/// A stored intake record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filed<T> {
+    /// The record as stored.
+    pub record: T,
+    /// Whether this answers a retry of an earlier request.
+    pub replayed: bool,
+}
+
+/// Why a report was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The request names a station this deployment does not serve.
+    #[error("unknown station")]
+    UnknownStation,
+    /// No such job.
+    #[error("no such job")]
+    NotFound,
+    /// The fields are wrong; nothing was stored.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The idempotency key was used before for a different request.
+    #[error("idempotency key reused for a different request")]
+    KeyReused,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No randomness for ids.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// The idempotency action of reporting job `job_id`: one per job, so the same form
+/// sent about two jobs is two reports.
+pub fn report_action(job_id: &str) -> String {
+    format!("report_job:{job_id}")
+}
+
+impl App {
+    /// Files a report about job `job_id` (any state: a closed posting can still have
+    /// cheated someone). With an idempotency key, a retry returns the first report.
+    pub async fn report_job(
+        &self,
+        station: Option<&str>,
+        job_id: &str,
+        input: &RawInput,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Filed<JobReport>, ReportError> {
+        let station = self
+            .station(station)
+            .ok_or(ReportError::UnknownStation)?
+            .clone();
+        if !is_id(job_id) {
+            return Err(ReportError::NotFound);
+        }
+        let draft = ReportDraft::parse(input)?;
+        let job = self
+            .job(&station, job_id)
+            .await?
+            .ok_or(ReportError::NotFound)?;
+        let action = report_action(&job.id);
+        let fingerprint = input.fingerprint(&action);
+        let now = self.clock.now();
+        for _ in 0..RETRIES {
+            let condition = match key {
+                None => None,
+                Some(key) => {
+                    match idempotency::check(
+                        &*self.store,
+                        &station.id,
+                        key,
+                        &action,
+                        &fingerprint,
+                        now,
+                    )
+                    .await?
+                    {
+                        Prior::Fresh(condition) => Some(condition),
+                        Prior::Replay(record) => {
+                            let item = self
+                                .store
+                                .get(&keys::job_report(&station.id, &job.id, &record.record_id))
+                                .await?
+                                .ok_or_else(|| StoreError::Corrupt {
+                                    pk: record.record_id.clone(),
+                                    sk: "REPORT".into(),
+                                    reason: "idempotency record names a missing report".into(),
+                                })?;
+                            return Ok(Filed {
+                                record: job_report_from_item(&item)?,
+                                replayed: true,
+                            });
+                        }
+                        Prior::Mismatch => return Err(ReportError::KeyReused),
+                    }
+                }
+            };
+            let report = JobReport {
+                id: new_id(now)?,
+                station: station.id.clone(),
+                job_id: job.id.clone(),
+                reason: draft.reason,
+                details: draft.details.clone(),
+                status: ReportStatus::Received,
+                created_at: now,
+                version: 1,
+            };
+            let mut writes = vec![Write::create(job_report_item(&report)?)];
+            if let (Some(key), Some(condition)) = (key, condition) {
+                let record = IdempotencyRecord {
+                    station: station.id.clone(),
+                    action: action.clone(),
+                    fingerprint: fingerprint.clone(),
+                    record_id: report.id.clone(),
+                    outcome: "created".into(),
+                    created_at: now,
+                };
+                writes.push(idempotency::claim(key, &record, condition)?);
+            }
+            match self.store.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, job = %job.id, report = %report.id, reason = report.reason.as_str(), "posting reported");
+                    return Ok(Filed {
+                        record: report,
+                        replayed: false,
+                    });
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Contention.into())
+    }
+
+    /// Files a request for advice or help. With an idempotency key, a retry returns the
+    /// first record (and its reference number).
+    pub async fn file_complaint(
+        &self,
+        submission: Submission<'_>,
+    ) -> Result<Filed<Complaint>, SubmitError> {
+        let station = self
+            .station(submission.station)
+            .ok_or(SubmitError::UnknownStation)?
+            .clone();
+        let draft = ComplaintDraft::parse(submission.input)?;
+        let now = self.clock.now();
+        let fingerprint = submission.input.fingerprint(FILE_COMPLAINT);
+        let key = submission.idempotency_key;
+        for _ in 0..RETRIES {
+            let condition = match key {
+                None => None,
+                Some(key) => match idempotency::check(
+                    &*self.store,
+                    &station.id,
+                    key,
+                    FILE_COMPLAINT,
+                    &fingerprint,
+                    now,
+                )
+                .await?
+                {
+                    Prior::Fresh(condition) => Some(condition),
+                    Prior::Replay(record) => {
+                        return self.replay_complaint(&station, &record).await;
+                    }
+                    Prior::Mismatch => return Err(SubmitError::KeyReused),
+                },
+            };
+            let id = new_id(now)?;
+            let complaint = Complaint {
+                reference: reference_for(station.today(now), &id),
+                id,
+                station: station.id.clone(),
+                kind: draft.kind,
+                name: draft.name.clone(),
+                phone: draft.phone.clone(),
+                employer_name: draft.employer_name.clone(),
+                job_id: draft.job_id.clone(),
+                description: draft.description.clone(),
+                status: ComplaintStatus::Received,
+                consent: Consent {
+                    version: station.consent_version.clone(),
+                    accepted_at: now,
+                    method: ConsentMethod::Online,
+                },
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            };
+            let mut writes = vec![Write::create(complaint_item(&complaint)?)];
+            if let (Some(key), Some(condition)) = (key, condition) {
+                let record = IdempotencyRecord {
+                    station: station.id.clone(),
+                    action: FILE_COMPLAINT.into(),
+                    fingerprint: fingerprint.clone(),
+                    record_id: complaint.id.clone(),
+                    outcome: "created".into(),
+                    created_at: now,
+                };
+                writes.push(idempotency::claim(key, &record, condition)?);
+            }
+            match self.store.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, complaint = %complaint.id, kind = complaint.kind.as_str(), "complaint received");
+                    return Ok(Filed {
+                        record: complaint,
+                        replayed: false,
+                    });
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Contention.into())
+    }
+
+    async fn replay_complaint(
+        &self,
+        station: &Station,
+        record: &IdempotencyRecord,
+    ) -> Result<Filed<Complaint>, SubmitError> {
+        let item = self
+            .store
+            .get(&keys::complaint(&station.id, &record.record_id))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                pk: record.record_id.clone(),
+                sk: "CMP".into(),
+                reason: "idempotency record names a missing complaint".into(),
+            })?;
+        Ok(Filed {
+            record: complaint_from_item(&item)?,
+            replayed: true,
+        })
+    }
+}
