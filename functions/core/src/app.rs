@@ -2,6 +2,7 @@
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
 mod board;
+mod complaints;
 mod desk;
 mod jobs;
 mod moderation;
@@ -18,6 +19,7 @@ pub mod sweep;
 use std::sync::Arc;
 
 pub use board::SweepSummary;
+pub use complaints::ComplaintStep;
 pub use desk::JobDesk;
 pub use jobs::{JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};

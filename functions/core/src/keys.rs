@@ -32,7 +32,7 @@
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
-//! | complaint | `ST#s#CMP#<id>` | `CMP` | — | — | `ST#s#CMPS#<status>` / `<created_at>#<id>` |
+//! | complaint | `ST#s#CMP#<id>` | `CMP` | linked to an employer: `ST#s#EMP#<employer id>#CMPS` / `<created_at>#<id>` | filed by a registered worker: `ST#s#WKR#<worker id>#CMPS` / `<created_at>#<id>` | `ST#s#CMPS#<status>` / open: `<created_at>#<id>`, closed: `<closed_at>#<id>` |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
 //! never appear in keys. `<listed_at>` is RFC 3339 UTC, so string order is time order.
@@ -85,7 +85,10 @@
 //! 29. The reports on a job (review threshold): query pk `ST#s#JOB#<id>`, sk prefix
 //!     `REPORT#`; the station's reports by state (staff queue): gsi3 `ST#s#REPORTS#<status>`.
 //! 30. A complaint by id; the station's complaints by state, oldest first (staff
-//!     queue): gsi3 `ST#s#CMPS#<status>`.
+//!     queue): gsi3 `ST#s#CMPS#<status>`; complaints against one employer (their
+//!     record page): gsi1 `ST#s#EMP#<id>#CMPS`; complaints a worker filed (their data
+//!     export and erasure): gsi2 `ST#s#WKR#<id>#CMPS`. Closed states sort by the time
+//!     they closed, so "closed this week" is a range query.
 //! 31. A station's employers, workers, placements, rankings and complaints by time
 //!     (the staff report): gsi3 ranges by time on `EMPS`, `WKRS#<status>`, `PLACES`,
 //!     `DECISIONS` and `CMPS#<status>`.
@@ -394,6 +397,16 @@ pub fn complaint(station: &StationId, id: &str) -> Key {
 /// gsi3 partition: a station's complaints in one state.
 pub fn complaints(station: &StationId, status: &str) -> String {
     format!("{}CMPS#{status}", prefix(station))
+}
+
+/// gsi1 partition: complaints linked to an employer.
+pub fn complaints_of_employer(station: &StationId, employer_id: &str) -> String {
+    format!("{}EMP#{employer_id}#CMPS", prefix(station))
+}
+
+/// gsi2 partition: complaints a registered worker filed.
+pub fn complaints_of_worker(station: &StationId, worker_id: &str) -> String {
+    format!("{}WKR#{worker_id}#CMPS", prefix(station))
 }
 
 /// The prefix every key of `station` starts with.

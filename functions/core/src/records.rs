@@ -416,7 +416,7 @@ pub fn job_report_from_item(item: &Item) -> Result<crate::report::JobReport, Sto
 
 /// The item for a complaint.
 pub fn complaint_item(complaint: &crate::complaint::Complaint) -> Result<Item, StoreError> {
-    Ok(versioned_item(
+    let mut item = versioned_item(
         keys::complaint(&complaint.station, &complaint.id),
         complaint,
         complaint.version,
@@ -424,8 +424,23 @@ pub fn complaint_item(complaint: &crate::complaint::Complaint) -> Result<Item, S
     .with_index(
         Index::Gsi3,
         keys::complaints(&complaint.station, complaint.status.as_str()),
-        keys::time_id(complaint.created_at, &complaint.id),
-    ))
+        keys::time_id(complaint.queue_time(), &complaint.id),
+    );
+    if let Some(employer) = &complaint.employer_id {
+        item = item.with_index(
+            Index::Gsi1,
+            keys::complaints_of_employer(&complaint.station, employer),
+            keys::time_id(complaint.created_at, &complaint.id),
+        );
+    }
+    if let Some(worker) = &complaint.worker_id {
+        item = item.with_index(
+            Index::Gsi2,
+            keys::complaints_of_worker(&complaint.station, worker),
+            keys::time_id(complaint.created_at, &complaint.id),
+        );
+    }
+    Ok(item)
 }
 
 /// A complaint from its item.

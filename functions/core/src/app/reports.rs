@@ -3,9 +3,10 @@
 
 use super::{App, RETRIES, Submission, SubmitError};
 use crate::{
-    complaint::{Complaint, ComplaintDraft, ComplaintStatus, reference_for},
+    complaint::{Complaint, ComplaintDraft, ComplaintSource, ComplaintStatus, reference_for},
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
+    job::Source,
     job::{is_id, new_id},
     keys,
     problem::Invalid,
@@ -167,6 +168,17 @@ impl App {
         let now = self.clock.now();
         let fingerprint = submission.input.fingerprint(FILE_COMPLAINT);
         let key = submission.idempotency_key;
+        // Link the employer's record when the person named a job of this station, and
+        // the worker's when they are a registered worker (so their data export shows
+        // it and erasing them removes their contact details from it).
+        let employer_id = match &draft.job_id {
+            Some(job_id) => self.job(&station, job_id).await?.map(|job| job.employer_id),
+            None => None,
+        };
+        let worker_id = self
+            .worker_by_phone(&station, &draft.phone)
+            .await?
+            .map(|worker| worker.id);
         for _ in 0..RETRIES {
             let condition = match key {
                 None => None,
@@ -193,16 +205,27 @@ impl App {
                 id,
                 station: station.id.clone(),
                 kind: draft.kind,
-                name: draft.name.clone(),
-                phone: draft.phone.clone(),
+                name: Some(draft.name.clone()),
+                phone: Some(draft.phone.clone()),
                 employer_name: draft.employer_name.clone(),
+                employer_id: employer_id.clone(),
+                worker_id: worker_id.clone(),
                 job_id: draft.job_id.clone(),
                 description: draft.description.clone(),
                 status: ComplaintStatus::Received,
+                source: match submission.source {
+                    Source::Online => ComplaintSource::Online,
+                    Source::Desk => ComplaintSource::Desk,
+                },
+                notes: Vec::new(),
+                closed_at: None,
                 consent: Consent {
                     version: station.consent_version.clone(),
                     accepted_at: now,
-                    method: ConsentMethod::Online,
+                    method: match submission.source {
+                        Source::Online => ConsentMethod::Online,
+                        Source::Desk => ConsentMethod::InPerson,
+                    },
                 },
                 created_at: now,
                 updated_at: now,

@@ -3,6 +3,8 @@
 //! `SameSite=Strict` cookie checked against a stored session); every form carries a
 //! CSRF token; admin-only actions check the role. Anything else answers 401 or 403.
 
+mod complaints;
+
 use std::{collections::BTreeMap, sync::Arc};
 
 use axum::{
@@ -17,6 +19,7 @@ use lingong_core::{
     Lang,
     app::{Actor, LoginError, SessionError, StaffActionError, Submission, SubmitError},
     i18n::t,
+    idempotency::IdempotencyKey,
     input::RawInput,
     job::{JobStatus, Source},
     problem::Invalid,
@@ -83,6 +86,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/workers/{id}/release", post(release_worker))
         .route("/staff/notices", get(notices_page))
         .route("/staff/notices/{id}/retry", post(retry_notice))
+        .merge(complaints::routes())
 }
 
 /// A request from a logged-in staff member.
@@ -565,6 +569,10 @@ async fn employer_page(
     let loaded = async {
         let employer = state.app.employer_for_staff(&staff.actor, &id).await?;
         let jobs = state.app.jobs_of_employer(&staff.actor, &id).await?;
+        let complaints = state
+            .app
+            .complaints_of_employer(&staff.actor, &id, 50)
+            .await?;
         let history = lingong_core::audit::of_target(
             &*state.app.store,
             &staff.actor.station,
@@ -573,17 +581,18 @@ async fn employer_page(
             50,
         )
         .await?;
-        Ok::<_, StaffActionError>((employer, jobs, history))
+        Ok::<_, StaffActionError>((employer, jobs, complaints, history))
     }
     .await;
     match loaded {
-        Ok((employer, jobs, history)) => staff.render(
+        Ok((employer, jobs, complaints, history)) => staff.render(
             &state,
             StatusCode::OK,
             "staff/employer.html",
             context! {
                 employer => Serde(employer_json(&employer)),
                 jobs => Serde(job_rows(&jobs, &staff.station, staff.lang)),
+                complaints => Serde(complaints.iter().map(|c| complaints::complaint_json(&staff, c)).collect::<Vec<_>>()),
                 history => Serde(history),
                 done => flash(&query).map(|k| t(staff.lang, &k)),
             },
@@ -706,6 +715,7 @@ async fn desk_worker(
         result.map(|saved| saved.record.id),
         "worker",
     )
+    .await
 }
 
 async fn desk_job(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
@@ -713,12 +723,14 @@ async fn desk_job(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         Ok(ok) => ok,
         Err(response) => return response,
     };
+    // A resent form (double click, reload) posts the job once.
+    let key = IdempotencyKey::from_fingerprint(&input.fingerprint("desk_job"));
     let result = state
         .app
         .post_job(Submission {
             station: Some(staff.actor.station.as_str()),
             input: &input,
-            idempotency_key: None,
+            idempotency_key: Some(&key),
             source: Source::Desk,
         })
         .await;
@@ -729,9 +741,10 @@ async fn desk_job(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         result.map(|saved| saved.record.id),
         "job",
     )
+    .await
 }
 
-fn desk_result(
+async fn desk_result(
     state: &AppState,
     staff: &StaffRequest,
     input: RawInput,
@@ -741,6 +754,9 @@ fn desk_result(
     match result {
         Ok(id) => {
             tracing::info!(station = %staff.actor.station, user = %staff.actor.username, kind, id, "desk registration");
+            if let Err(e) = state.app.audit_desk_entry(&staff.actor, kind, &id).await {
+                return staff.failure(state, e);
+            }
             Redirect::to(&format!("/staff/desk?done=desk_{kind}")).into_response()
         }
         Err(SubmitError::Invalid(invalid)) => {
