@@ -82,8 +82,10 @@
 //!     `ST#s#EMP#<id>`, sk prefix `BLOCK#`.
 //! 28. Jobs of one state listed since a time (the data wall's 12-week trend): gsi3
 //!     `ST#s#JOBS#<status>` with a sort-key range from the window's start.
-//! 29. The reports on a job (review threshold): query pk `ST#s#JOB#<id>`, sk prefix
-//!     `REPORT#`; the station's reports by state (staff queue): gsi3 `ST#s#REPORTS#<status>`.
+//! 29. The reports on a job (review threshold: the station's `review_after_reports`
+//!     reports still `received` send a live posting back to review): query pk
+//!     `ST#s#JOB#<id>`, sk prefix `REPORT#`; the station's reports by state (`received`,
+//!     `reviewed`): gsi3 `ST#s#REPORTS#<status>`.
 //! 30. A complaint by id; the station's complaints by state, oldest first (staff
 //!     queue): gsi3 `ST#s#CMPS#<status>`; complaints against one employer (their
 //!     record page): gsi1 `ST#s#EMP#<id>#CMPS`; complaints a worker filed (their data

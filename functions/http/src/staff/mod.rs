@@ -23,6 +23,7 @@ use lingong_core::{
     input::RawInput,
     job::{JobStatus, Source},
     problem::Invalid,
+    report::ReportStatus,
     staff::{Role, csrf_ok, csrf_token},
     station::{Moderation, Station},
 };
@@ -429,6 +430,19 @@ fn job_rows(jobs: &[lingong_core::job::Job], station: &Station, lang: Lang) -> s
         .collect::<Vec<_>>())
 }
 
+/// The job rows with each job's open reports beside it.
+fn with_reports(
+    mut rows: serde_json::Value,
+    reports: Vec<Vec<serde_json::Value>>,
+) -> serde_json::Value {
+    if let Some(rows) = rows.as_array_mut() {
+        for (row, reports) in rows.iter_mut().zip(reports) {
+            row["reports"] = serde_json::Value::from(reports);
+        }
+    }
+    rows
+}
+
 async fn moderation_page(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -445,16 +459,33 @@ async fn moderation_page(
             .jobs_in_state(&staff.actor, JobStatus::Published, 100)
             .await?;
         let moderation = app.moderation(&staff.station).await?;
-        Ok::<_, lingong_core::store::StoreError>((pending, published, moderation))
+        // What the public reported about each posting waiting for review.
+        let mut reports = Vec::with_capacity(pending.len());
+        for job in &pending {
+            let open = app
+                .reports_on_job(&staff.actor.station, &job.id, ReportStatus::Received)
+                .await?;
+            reports.push(
+                open.iter()
+                    .map(|r| {
+                        json!({
+                            "reason": t(staff.lang, &format!("report.reason_{}", r.reason.as_str())),
+                            "details": r.details,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        Ok::<_, lingong_core::store::StoreError>((pending, reports, published, moderation))
     }
     .await;
     match loaded {
-        Ok((pending, published, moderation)) => staff.render(
+        Ok((pending, reports, published, moderation)) => staff.render(
             &state,
             StatusCode::OK,
             "staff/moderation.html",
             context! {
-                pending => Serde(job_rows(&pending, &staff.station, staff.lang)),
+                pending => Serde(with_reports(job_rows(&pending, &staff.station, staff.lang), reports)),
                 published => Serde(job_rows(&published, &staff.station, staff.lang)),
                 moderation => moderation_name(moderation),
                 done => flash(&query).map(|k| t(staff.lang, &k)),
