@@ -6,6 +6,7 @@ mod complaints;
 mod desk;
 mod jobs;
 mod moderation;
+pub mod paid;
 mod privacy;
 mod reports;
 mod staff;

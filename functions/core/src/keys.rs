@@ -15,7 +15,7 @@
 //! | worker | `ST#s#WKR#<id>` | `WKR` | — | — | `ST#s#WKRS#<status>` / `<created_at>#<id>` |
 //! | worker phone claim | `ST#s#WKRPHONE#<phone key>` | `CLAIM` | — | — | — |
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
-//! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | — | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
+//! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | until the pay follow-up is sent: `ST#s#PAIDDUE` / `<end>#<job id>#<worker id>`; after: `ST#s#PAIDLINK#<code>` / `PAID` | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
 //! | rate-limit counter | `ST#s#LIMIT#<limit>#<subject hash>#<window start>` | `LIMIT` | — | — | — (TTL: window end) |
 //! | audit entry | `ST#s#AUDIT#<yyyy-mm>` | `<at>#<id>` | — | — | `ST#s#AUDITOF#<kind>#<id>` / `<at>#<id>` |
@@ -94,6 +94,9 @@
 //! 31. A station's employers, workers, placements, rankings and complaints by time
 //!     (the staff report): gsi3 ranges by time on `EMPS`, `WKRS#<status>`, `PLACES`,
 //!     `DECISIONS` and `CMPS#<status>`.
+//! 32. Placements whose last day has passed and whose worker was not yet asked "were
+//!     you paid?" (the sweep): gsi1 `ST#s#PAIDDUE`, sort key up to yesterday; the
+//!     placement an answer link names: gsi1 `ST#s#PAIDLINK#<code>`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -409,6 +412,16 @@ pub fn complaints_of_employer(station: &StationId, employer_id: &str) -> String 
 /// gsi2 partition: complaints a registered worker filed.
 pub fn complaints_of_worker(station: &StationId, worker_id: &str) -> String {
     format!("{}WKR#{worker_id}#CMPS", prefix(station))
+}
+
+/// gsi1 partition: placements waiting for the "were you paid?" follow-up.
+pub fn paid_checks_due(station: &StationId) -> String {
+    format!("{}PAIDDUE", prefix(station))
+}
+
+/// gsi1 partition: the placement a "were you paid?" answer link names.
+pub fn paid_check_link(station: &StationId, code: &str) -> String {
+    format!("{}PAIDLINK#{code}", prefix(station))
 }
 
 /// The prefix every key of `station` starts with.

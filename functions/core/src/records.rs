@@ -104,7 +104,7 @@ pub fn worker_from_item(item: &Item) -> Result<Worker, StoreError> {
 /// The item for a placement.
 pub fn placement_item(placement: &Placement) -> Result<Item, StoreError> {
     let station = &placement.station;
-    Ok(versioned_item(
+    let item = versioned_item(
         keys::placement(station, &placement.job_id, &placement.worker_id),
         placement,
         placement.version,
@@ -122,7 +122,25 @@ pub fn placement_item(placement: &Placement) -> Result<Item, StoreError> {
             keys::time_id(placement.created_at, &placement.job_id),
             placement.worker_id
         ),
-    ))
+    );
+    // gsi1: waiting for the "were you paid?" follow-up (by last day), then the answer
+    // link's code.
+    Ok(match &placement.paid_check {
+        None if placement.awaits_paid_check() => item.with_index(
+            Index::Gsi1,
+            keys::paid_checks_due(station),
+            format!(
+                "{}#{}#{}",
+                placement.end, placement.job_id, placement.worker_id
+            ),
+        ),
+        None => item,
+        Some(check) => item.with_index(
+            Index::Gsi1,
+            keys::paid_check_link(station, &check.code),
+            "PAID".to_owned(),
+        ),
+    })
 }
 
 /// A placement from its item.
