@@ -377,6 +377,8 @@ pub struct Served {
     pub child: std::process::Child,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
+    /// The demo administrator's user name and password, as `--demo` prints them.
+    pub staff_login: Option<(String, String)>,
 }
 
 impl Drop for Served {
@@ -400,11 +402,29 @@ pub async fn serve(args: &[&str]) -> Served {
         .expect("start lingong serve");
     let stdout = child.stdout.take().expect("piped stdout");
     let (tx, rx) = std::sync::mpsc::channel();
+    let login = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = login.clone();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
         {
+            // "Staff console: /staff/login  user: admin  password: …" (before "Open").
+            if line.starts_with("Staff console:") {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let after = |label: &str| {
+                    words
+                        .iter()
+                        .position(|w| *w == label)
+                        .and_then(|i| words.get(i + 1))
+                        .map(|w| (*w).to_owned())
+                };
+                if let (Some(user), Some(password), Ok(mut slot)) =
+                    (after("user:"), after("password:"), seen.lock())
+                {
+                    *slot = Some((user, password));
+                }
+            }
             if let Some(rest) = line.strip_prefix("Open ") {
                 let url = rest
                     .split_whitespace()
@@ -421,5 +441,10 @@ pub async fn serve(args: &[&str]) -> Served {
             .await
             .expect("waiting task")
             .expect("lingong serve printed the address to open");
-    Served { child, base }
+    let staff_login = login.lock().ok().and_then(|slot| slot.clone());
+    Served {
+        child,
+        base,
+        staff_login,
+    }
 }

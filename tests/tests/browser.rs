@@ -2,7 +2,9 @@
 //! installed by the test command; never a browser a tool downloads) driven over the
 //! DevTools protocol, against the real `lingong serve --demo`. It loads the home page,
 //! a listing, a job page and the post-job form, posts a job through the form, and
-//! finds the new job on the board, rebuilt in the background, without a restart.
+//! finds the new job on the board, rebuilt in the background, without a restart. Staff
+//! log in as the demo administrator, switch to review-first, approve a posting waiting
+//! for review, and see it on the board.
 
 // A test that meets the unexpected should stop right there, loudly.
 #![allow(clippy::unwrap_used)]
@@ -46,11 +48,14 @@ async fn open(page: &Page, url: &str) {
     page.wait_for_navigation().await.unwrap();
 }
 
-#[tokio::test]
-async fn a_job_posted_through_the_form_appears_on_the_board() {
-    let data = tempfile::tempdir().unwrap();
-    let server = serve(&["--demo", "--data", &data.path().display().to_string()]).await;
-    let base = server.base.clone();
+/// Headless Chromium with a fresh profile and Chinese as the preferred language, its
+/// event loop, and a blank page.
+async fn launch() -> (
+    Browser,
+    tokio::task::JoinHandle<()>,
+    Page,
+    tempfile::TempDir,
+) {
     let profile = tempfile::tempdir().unwrap();
     let config = BrowserConfig::builder()
         .chrome_executable(chromium())
@@ -63,12 +68,62 @@ async fn a_job_posted_through_the_form_appears_on_the_board() {
             "disable-background-networking",
             "disable-sync",
             "no-first-run",
+            // A desk PC in Xining: Chinese first.
+            "lang=zh-CN",
+            "accept-lang=zh-CN,zh",
         ])
         .build()
         .unwrap();
-    let (mut browser, mut handler) = Browser::launch(config).await.unwrap();
+    let (browser, mut handler) = Browser::launch(config).await.unwrap();
     let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
     let page = browser.new_page("about:blank").await.unwrap();
+    (browser, events, page, profile)
+}
+
+/// Clicks the element `selector` matches and waits until `done` (a script) is true in
+/// the page that follows, for up to 30 seconds; returns whether it became true.
+async fn click_and_wait(page: &Page, selector: &str, done: &str) -> bool {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if eval(page, done).await == Value::Bool(true) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Opens `path` until the page's text contains `text` (the board is rebuilt in the
+/// background), for up to 60 seconds; returns whether it did.
+async fn wait_for_text(page: &Page, url: &str, text: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        open(page, url).await;
+        let body = eval(page, "document.body.innerText").await;
+        if body.as_str().unwrap_or("").contains(text) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_job_posted_through_the_form_appears_on_the_board() {
+    let data = tempfile::tempdir().unwrap();
+    let server = serve(&["--demo", "--data", &data.path().display().to_string()]).await;
+    let base = server.base.clone();
+    let (mut browser, events, page, _profile) = launch().await;
 
     // Home: the station, the newest demo jobs, Chinese.
     open(&page, &format!("{base}/")).await;
@@ -202,18 +257,7 @@ async fn a_job_posted_through_the_form_appears_on_the_board() {
     );
 
     // The board is rebuilt in the background: the job shows up without a restart.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let found = loop {
-        open(&page, &format!("{base}/trades/temp/")).await;
-        let text = eval(&page, "document.body.innerText").await;
-        if text.as_str().unwrap_or("").contains(title) {
-            break true;
-        }
-        if Instant::now() > deadline {
-            break false;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let found = wait_for_text(&page, &format!("{base}/trades/temp/"), title).await;
     assert!(found, "the posted job is on its trade's listing");
     open(&page, &format!("{base}/")).await;
     assert!(
@@ -226,6 +270,114 @@ async fn a_job_posted_through_the_form_appears_on_the_board() {
     );
     let phone_shown = eval(&page, "document.body.innerHTML.includes('13900007788')").await;
     assert_eq!(phone_shown, Value::Bool(false));
+
+    browser.close().await.unwrap();
+    let _ = browser.wait().await;
+    events.abort();
+}
+
+#[tokio::test]
+async fn staff_log_in_approve_a_pending_job_and_see_it_on_the_board() {
+    let data = tempfile::tempdir().unwrap();
+    let server = serve(&["--demo", "--data", &data.path().display().to_string()]).await;
+    let base = server.base.clone();
+    let (user, password) = server
+        .staff_login
+        .clone()
+        .expect("--demo prints the administrator's login");
+    let (mut browser, events, page, _profile) = launch().await;
+
+    // The console needs a session: without one it sends people to the login page.
+    open(&page, &format!("{base}/staff/moderation")).await;
+    let refused = eval(&page, "document.querySelector('h1').textContent").await;
+    assert_eq!(refused, "请先登录工作台", "no console without logging in");
+
+    // Log in as the demo administrator, like a person at the desk.
+    open(&page, &format!("{base}/staff/login")).await;
+    let fill = format!(
+        r#"(() => {{
+            document.querySelector('[name=username]').value = '{user}';
+            document.querySelector('[name=password]').value = '{password}';
+            return true;
+        }})()"#
+    );
+    assert_eq!(eval(&page, &fill).await, Value::Bool(true));
+    assert!(
+        click_and_wait(
+            &page,
+            "form.form button[type=submit]",
+            "location.pathname === '/staff/' && !!document.querySelector('nav.staff-nav')",
+        )
+        .await,
+        "logged in: {}",
+        eval(&page, "document.body.innerText").await
+    );
+    let cookie_hidden = eval(&page, "document.cookie.includes('lg_staff')").await;
+    assert_eq!(
+        cookie_hidden,
+        Value::Bool(false),
+        "the session cookie is HttpOnly"
+    );
+
+    // Review first for unverified employers (the station ships with `post`).
+    open(&page, &format!("{base}/staff/moderation")).await;
+    assert!(
+        click_and_wait(
+            &page,
+            "form[action='/staff/settings/moderation'] button",
+            "document.body.innerText.includes('未认证单位先审核后发布')",
+        )
+        .await,
+        "{}",
+        eval(&page, "document.body.innerText").await
+    );
+
+    // An employer posts a job: it waits for review and is not on the board.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let title = "浏览器测试：超市理货员";
+    let post = format!(
+        r#"fetch('/api/jobs', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }},
+            body: JSON.stringify({{ title: '{title}', trade: 'temp', district: 'chengxi',
+              address: '城西区五四大街某超市', start_date: '{start}', end_date: '{start}',
+              headcount: 2, daily_wage_yuan: 200, pay_terms: 'daily',
+              employer_name: '城西区某超市', contact_name: '赵店长', contact_phone: '13900008899',
+              description: '夜间理货上架，晚八点到早四点，管夜宵。' }}) }})
+          .then(r => r.json()).then(j => j.status)"#,
+        start = today + chrono::Duration::days(1),
+    );
+    assert_eq!(eval(&page, &post).await, "pending_review");
+
+    // It is in the queue; approving it puts it on the board.
+    open(&page, &format!("{base}/staff/moderation")).await;
+    let approve = eval(
+        &page,
+        &format!(
+            r#"(() => {{
+                const card = [...document.querySelectorAll('article.card')]
+                    .find(c => c.textContent.includes('{title}'));
+                return card ? card.querySelector('form[action$="/approve"]').getAttribute('action') : null;
+            }})()"#
+        ),
+    )
+    .await;
+    let approve = approve
+        .as_str()
+        .expect("the job is in the review queue")
+        .to_owned();
+    assert!(
+        click_and_wait(
+            &page,
+            &format!("form[action='{approve}'] button"),
+            "new URLSearchParams(location.search).get('done') === 'approved'",
+        )
+        .await,
+        "approved: {}",
+        eval(&page, "document.body.innerText").await
+    );
+    assert!(
+        wait_for_text(&page, &format!("{base}/districts/chengxi/"), title).await,
+        "the approved job is on its district's listing"
+    );
 
     browser.close().await.unwrap();
     let _ = browser.wait().await;
