@@ -31,6 +31,7 @@ use lingong_tests::{
 lingong_tests::on_both_backends!(
     sms_wait_for_the_end_of_quiet_hours,
     a_number_gets_at_most_the_daily_limit,
+    the_station_sends_at_most_its_daily_budget,
     a_failing_notice_is_retried_then_parked_for_staff,
     a_send_that_never_reports_back_is_parked_not_resent,
     sms_replies_accept_decline_and_unsubscribe,
@@ -150,6 +151,80 @@ async fn a_number_gets_at_most_the_daily_limit(backend: Backend) {
         "{outcomes:?}"
     );
     assert_eq!(sms_sent_to(&e164(&worker.phone)).await.len(), limit);
+}
+
+async fn the_station_sends_at_most_its_daily_budget(backend: Backend) {
+    let f = fixture(backend).await;
+    let mut station = (*f.station).clone();
+    station.notices.sms_daily_budget = 2;
+    let job = f.post_job(3, &[]).await;
+    let mut workers = Vec::new();
+    for name in ["预算一", "预算二", "预算三"] {
+        workers.push(f.sign_up(name, &["cleaning"], &["chengzhong"], &[]).await);
+    }
+    f.wave(&job.id).await;
+    let sender = sender(&f, None);
+    let mut outcomes = Vec::new();
+    for worker in &workers {
+        let id = format!("{}.{}.offer", job.id, worker.id);
+        outcomes.push(sender.process(&station, &id).await.unwrap());
+    }
+    let sent = outcomes
+        .iter()
+        .filter(|h| matches!(h, Handled::Sent(_)))
+        .count();
+    assert_eq!(sent, 2, "{outcomes:?}");
+    assert!(
+        outcomes.contains(&Handled::Waiting(at("2026-11-29T08:00:00+08:00"))),
+        "the third waits for the next morning: {outcomes:?}"
+    );
+    let total: usize = {
+        let mut n = 0;
+        for worker in &workers {
+            n += sms_sent_to(&e164(&worker.phone)).await.len();
+        }
+        n
+    };
+    assert_eq!(total, 2, "nothing over the budget reached the gateway");
+    // The held notice says why, for staff; the next day's count starts afresh.
+    let held = workers
+        .iter()
+        .zip(&outcomes)
+        .find(|(_, h)| matches!(h, Handled::Waiting(_)))
+        .map(|(w, _)| format!("{}.{}.offer", job.id, w.id))
+        .unwrap();
+    let item = f
+        .store
+        .store
+        .get(&lingong_core::keys::notice(&f.station.id, &held))
+        .await
+        .unwrap()
+        .unwrap();
+    let notice = lingong_core::records::notice_from_item(&item).unwrap();
+    assert_eq!(
+        notice.reason.as_deref(),
+        Some("the station's daily SMS budget is spent")
+    );
+    let today = f.today();
+    let spent = f
+        .store
+        .store
+        .get(&lingong_core::keys::sms_budget_day(&f.station.id, today))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(spent.body["count"], 2);
+    assert!(
+        f.store
+            .store
+            .get(&lingong_core::keys::sms_budget_day(
+                &f.station.id,
+                today + chrono::Duration::days(1)
+            ))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn a_failing_notice_is_retried_then_parked_for_staff(backend: Backend) {

@@ -28,6 +28,7 @@
 //! | matching decision | `ST#s#DECISION#<job id>` | `<wave:04>#<part:03>` | — | — | part 0 only: `ST#s#DECISIONS` / `<created_at>#<job id>#<wave>` |
 //! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | about a worker: `ST#s#WKR#<worker id>#NOTICES` / `<created_at>#<notice id>` | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
 //! | SMS count of a number on a day | `ST#s#SMSDAY#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
+//! | SMS count of the station on a day | `ST#s#SMSBUDGET#<date>` | `COUNT` | — | — | — (TTL 3 d) |
 //! | SMS opt-out (回复TD) | `ST#s#SMSOPTOUT#<phone key>` | `OPTOUT` | — | — | — |
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
@@ -76,7 +77,8 @@
 //! 24. A notice by (job or day, person, kind) — the send ledger, so a retried step never
 //!     sends twice: `get(notice)`. Notices due to be (re)sent, being sent, or parked for
 //!     staff: gsi3 `ST#s#NOTICES#due` / `#sending` / `#parked`, oldest first.
-//! 25. SMS sent to a number today (daily limit): `get(SMS count)`.
+//! 25. SMS sent to a number today (daily limit): `get(SMS count)`; SMS the station sent
+//!     today (daily budget): `get(SMS count of the station)`.
 //! 26. Whether a number opted out of SMS: `get(SMS opt-out)`.
 //! 27. The workers an employer does not want offered again: query pk
 //!     `ST#s#EMP#<id>`, sk prefix `BLOCK#`.
@@ -347,6 +349,11 @@ pub fn sms_day(station: &StationId, phone_key: &str, day: chrono::NaiveDate) -> 
         format!("{}SMSDAY#{phone_key}#{day}", prefix(station)),
         "COUNT",
     )
+}
+
+/// The station's count of SMS sent on `day` (its daily budget).
+pub fn sms_budget_day(station: &StationId, day: chrono::NaiveDate) -> Key {
+    Key::new(format!("{}SMSBUDGET#{day}", prefix(station)), "COUNT")
 }
 
 /// A number's opt-out from SMS.

@@ -543,7 +543,13 @@ mod tests {
         for text in ["TD", "td", "Td", "ＴＤ", "退订", "T"] {
             assert_eq!(parse_command(text), SmsCommand::Unsubscribe, "{text}");
         }
-        for text in ["", "3", "hello", "12", "好的"] {
+        for text in ["3", "３", "已付", "结清。"] {
+            assert_eq!(parse_command(text), SmsCommand::Paid, "{text}");
+        }
+        for text in ["4", "没付", "没结清！", "欠薪"] {
+            assert_eq!(parse_command(text), SmsCommand::Unpaid, "{text}");
+        }
+        for text in ["", "5", "hello", "12", "好的"] {
             assert_eq!(parse_command(text), SmsCommand::Unknown, "{text}");
         }
     }

@@ -75,7 +75,7 @@ impl NoticeSender {
                     None => continue,
                 }
             }
-            let mut count_write = None;
+            let mut count_writes = Vec::new();
             if notice.to.channel == Channel::Sms {
                 let phone_key = self.app.secrets.phone_key(&station.id, &notice.to.phone);
                 if notice.kind != NoticeKind::Unsubscribed
@@ -122,15 +122,31 @@ impl NoticeSender {
                         None => continue,
                     }
                 }
-                let counted = SmsCount {
-                    station: station.id.clone(),
-                    day,
-                    count: count + 1,
+                let budget_key = keys::sms_budget_day(&station.id, day);
+                let (spent, budget_version) = match store.get(&budget_key).await? {
+                    Some(item) => (from_item::<SmsCount>(&item)?.count, Some(item.version)),
+                    None => (0, None),
                 };
-                count_write = Some(match version {
-                    Some(v) => Write::replace(sms_count_item(key, &counted, v + 1, now)?, v),
-                    None => Write::create(sms_count_item(key, &counted, 1, now)?),
-                });
+                if spent >= station.notices.sms_daily_budget {
+                    tracing::warn!(station = %station.id, spent, "the station's daily SMS budget is spent");
+                    let until = quiet.next_morning(now, station.time_zone);
+                    match self
+                        .wait(&notice, until, "the station's daily SMS budget is spent")
+                        .await?
+                    {
+                        Some(handled) => return Ok(handled),
+                        None => continue,
+                    }
+                }
+                count_writes.push(count_write(station, key, day, count, version, now)?);
+                count_writes.push(count_write(
+                    station,
+                    budget_key,
+                    day,
+                    spent,
+                    budget_version,
+                    now,
+                )?);
             }
             let message = match self.renderer.render(&notice, station) {
                 Ok(message) => message,
@@ -152,7 +168,7 @@ impl NoticeSender {
             claimed.updated_at = now;
             claimed.version = notice.version + 1;
             let mut writes = vec![Write::replace(notice_item(&claimed)?, notice.version)];
-            writes.extend(count_write);
+            writes.extend(count_writes);
             match store.write(writes).await {
                 Ok(()) => {}
                 // Another sender claimed it, or the day's count moved: look again.
@@ -290,4 +306,25 @@ impl NoticeSender {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The write that adds one to the SMS count at `key` (a number's or the station's day),
+/// conditional on the count read, so two senders never both take the last one.
+fn count_write(
+    station: &Station,
+    key: crate::store::Key,
+    day: chrono::NaiveDate,
+    count: u32,
+    version: Option<u64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Write, StoreError> {
+    let counted = SmsCount {
+        station: station.id.clone(),
+        day,
+        count: count + 1,
+    };
+    Ok(match version {
+        Some(v) => Write::replace(sms_count_item(key, &counted, v + 1, now)?, v),
+        None => Write::create(sms_count_item(key, &counted, 1, now)?),
+    })
 }

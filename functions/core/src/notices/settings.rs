@@ -1,5 +1,5 @@
 //! The `[notices]` section of a station file: quiet hours, the daily SMS limit per
-//! number, and how failed sends are retried. Every field has a default.
+//! number and the station's daily SMS budget, and how failed sends are retried. Every field has a default.
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -17,6 +17,9 @@ pub struct NoticeSettings {
     /// Most SMS one number receives from the station per day; more wait for the next
     /// morning.
     pub sms_daily_limit: u32,
+    /// Most SMS the station sends in a day, to all numbers together (a cap on the bill
+    /// if a form is abused for toll fraud); more wait for the next morning.
+    pub sms_daily_budget: u32,
     /// Tries per notice before it is parked for staff.
     pub max_attempts: u32,
     /// Wait before the first retry, in seconds; each later retry waits four times
@@ -33,6 +36,7 @@ impl Default for NoticeSettings {
             quiet_start: "21:00".into(),
             quiet_end: "08:00".into(),
             sms_daily_limit: 6,
+            sms_daily_budget: 1000,
             max_attempts: 5,
             retry_base_seconds: 60,
             send_lease_seconds: 300,
@@ -52,6 +56,9 @@ impl NoticeSettings {
         parse_time("quiet_end", &self.quiet_end)?;
         if !(1..=50).contains(&self.sms_daily_limit) {
             return Err("notices.sms_daily_limit must be 1–50".into());
+        }
+        if !(1..=1_000_000).contains(&self.sms_daily_budget) {
+            return Err("notices.sms_daily_budget must be 1–1000000".into());
         }
         if !(1..=10).contains(&self.max_attempts) {
             return Err("notices.max_attempts must be 1–10".into());
