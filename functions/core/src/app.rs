@@ -3,8 +3,10 @@
 
 mod board;
 mod desk;
+mod events;
 mod jobs;
 mod moderation;
+mod policy;
 mod privacy;
 mod reports;
 mod staff;
@@ -19,11 +21,13 @@ use std::sync::Arc;
 
 pub use board::SweepSummary;
 pub use desk::JobDesk;
+pub use events::EventError;
 pub use jobs::{JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{
     Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
 };
+pub use policy::PolicyError;
 pub use privacy::{ERASED, ErasedBy, Erasure, WorkerExport};
 pub use reports::{Filed, ReportError, report_action};
 pub use sms::{InboundError, InboundOutcome};

@@ -237,7 +237,15 @@ impl CourseDraft {
                 .with("max", *CAPACITY_RANGE.end()))),
         };
         p.finish()?;
-        match (title, description, trade, place, starts_at, ends_at, capacity) {
+        match (
+            title,
+            description,
+            trade,
+            place,
+            starts_at,
+            ends_at,
+            capacity,
+        ) {
             (
                 Some(title),
                 Some(description),
@@ -388,7 +396,10 @@ impl LiveDraft {
             }
         }
         if job_ids.len() > MAX_FEATURED_JOBS {
-            p.push(FieldError::new("job_ids", "events.error_too_many_jobs").with("max", MAX_FEATURED_JOBS));
+            p.push(
+                FieldError::new("job_ids", "events.error_too_many_jobs")
+                    .with("max", MAX_FEATURED_JOBS),
+            );
         }
         p.finish()?;
         match (title, description, starts_at, platform, link) {
@@ -696,7 +707,10 @@ mod tests {
         let draft = CourseDraft::parse(
             &input(&[
                 ("title", "家政服务员岗前培训"),
-                ("description", "三天课程：保洁、收纳、老人照护基础。带身份证。"),
+                (
+                    "description",
+                    "三天课程：保洁、收纳、老人照护基础。带身份证。",
+                ),
                 ("trade", "housekeeping"),
                 ("place", "城中区零工驿站二楼培训室"),
                 ("starts_at", "2026-12-05T09:00"),
@@ -727,9 +741,18 @@ mod tests {
             now(),
         )
         .unwrap_err();
-        assert_eq!(invalid.for_field("trade").unwrap().key, "error.unknown_trade");
-        assert_eq!(invalid.for_field("starts_at").unwrap().key, "events.error_past");
-        assert_eq!(invalid.for_field("ends_at").unwrap().key, "events.error_time");
+        assert_eq!(
+            invalid.for_field("trade").unwrap().key,
+            "error.unknown_trade"
+        );
+        assert_eq!(
+            invalid.for_field("starts_at").unwrap().key,
+            "events.error_past"
+        );
+        assert_eq!(
+            invalid.for_field("ends_at").unwrap().key,
+            "events.error_time"
+        );
         assert_eq!(
             invalid.for_field("capacity").unwrap().key,
             "events.error_capacity"
@@ -781,12 +804,19 @@ mod tests {
         let mut fields = base.to_vec();
         fields.push(("job_ids", "../etc"));
         let invalid = LiveDraft::parse(&input(&fields), station, now()).unwrap_err();
-        assert_eq!(invalid.for_field("job_ids").unwrap().key, "events.error_job_ids");
+        assert_eq!(
+            invalid.for_field("job_ids").unwrap().key,
+            "events.error_job_ids"
+        );
     }
 
     #[test]
     fn a_registration_needs_consent() {
-        let ok = [("name", "马占山"), ("phone", "139 0000 0301"), ("consent", "true")];
+        let ok = [
+            ("name", "马占山"),
+            ("phone", "139 0000 0301"),
+            ("consent", "true"),
+        ];
         assert!(RegistrationDraft::parse(&input(&ok)).is_ok());
         let invalid = RegistrationDraft::parse(&input(&ok[..2])).unwrap_err();
         assert!(invalid.for_field("consent").is_some());

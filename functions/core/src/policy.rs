@@ -88,7 +88,11 @@ impl PolicyDraft {
             input.text("summary"),
             rule(2, 160, false),
         ));
-        let body = p.take(clean_text("body", input.text("body"), rule(10, 30_000, true)));
+        let body = p.take(clean_text(
+            "body",
+            input.text("body"),
+            rule(10, 30_000, true),
+        ));
         p.finish()?;
         match (title, summary, body) {
             (Some(title), Some(summary), Some(body)) => Ok(PolicyDraft {
@@ -160,7 +164,11 @@ impl PolicyFacts {
     pub fn apply_item(&mut self, item: &Item, tz: chrono_tz::Tz) -> Result<(), StoreError> {
         let page = crate::records::policy_from_item(item)?;
         let id = (page.slug.as_str().to_owned(), page.lang.tag());
-        if self.pages.get(&id).is_some_and(|p| p.version > page.version) {
+        if self
+            .pages
+            .get(&id)
+            .is_some_and(|p| p.version > page.version)
+        {
             return Ok(());
         }
         self.pages.insert(
@@ -205,7 +213,18 @@ mod tests {
         for ok in ["training", "winter-heating-2026", "a1"] {
             assert!(PolicySlug::parse("slug", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "A", "a", "../x", "-a", "a-", "a--b", "中文", "a b", &"x".repeat(61)] {
+        for bad in [
+            "",
+            "A",
+            "a",
+            "../x",
+            "-a",
+            "a-",
+            "a--b",
+            "中文",
+            "a b",
+            &"x".repeat(61),
+        ] {
             assert!(PolicySlug::parse("slug", bad).is_err(), "{bad}");
         }
     }

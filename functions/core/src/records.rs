@@ -500,14 +500,16 @@ pub fn live_from_item(item: &Item) -> Result<crate::events::LiveEvent, StoreErro
 /// The item for a policy page stored by staff.
 pub fn policy_item(page: &crate::policy::StoredPolicy) -> Result<Item, StoreError> {
     let (slug, lang) = (page.slug.as_str(), page.lang.tag());
-    Ok(
-        versioned_item(keys::policy_page(&page.station, slug, lang), page, page.version)?
-            .with_index(
-                Index::Gsi3,
-                keys::policy_pages(&page.station),
-                format!("{slug}#{lang}"),
-            ),
-    )
+    Ok(versioned_item(
+        keys::policy_page(&page.station, slug, lang),
+        page,
+        page.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::policy_pages(&page.station),
+        format!("{slug}#{lang}"),
+    ))
 }
 
 /// A stored policy page from its item.
