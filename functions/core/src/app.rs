@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use board::SweepSummary;
 pub use desk::JobDesk;
-pub use events::EventError;
+pub use events::{EventError, register_action};
 pub use jobs::{JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{

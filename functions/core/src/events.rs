@@ -544,6 +544,25 @@ pub struct PublicCourse {
     pub version: u64,
 }
 
+impl PublicCourse {
+    /// The public view of `course` (phone numbers typed into its text masked).
+    pub fn of(course: &Course) -> PublicCourse {
+        let mask = crate::board::mask_numbers;
+        PublicCourse {
+            places_left: course.places_left(),
+            id: course.id.clone(),
+            title: mask(course.title.as_str()),
+            description: mask(course.description.as_str()),
+            trade: course.trade.clone(),
+            place: mask(course.place.as_str()),
+            starts_at: course.starts_at,
+            ends_at: course.ends_at,
+            capacity: course.capacity,
+            version: course.version,
+        }
+    }
+}
+
 /// A livestream as the public board shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicLive {
@@ -600,21 +619,8 @@ impl EventFacts {
                 self.courses.remove(&course.id);
                 return Ok(());
             }
-            self.courses.insert(
-                course.id.clone(),
-                PublicCourse {
-                    places_left: course.places_left(),
-                    id: course.id,
-                    title: mask(course.title.as_str()),
-                    description: mask(course.description.as_str()),
-                    trade: course.trade,
-                    place: mask(course.place.as_str()),
-                    starts_at: course.starts_at,
-                    ends_at: course.ends_at,
-                    capacity: course.capacity,
-                    version: course.version,
-                },
-            );
+            self.courses
+                .insert(course.id.clone(), PublicCourse::of(&course));
         } else if item.key.sk == LIVE_SK {
             let live = crate::records::live_from_item(item)?;
             if self

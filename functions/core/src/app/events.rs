@@ -67,6 +67,12 @@ pub enum EventError {
 const CREATE_COURSE: &str = "create_course";
 const CREATE_LIVE: &str = "create_live";
 const REGISTER: &str = "register_course";
+
+/// The idempotency action of registering for course `course_id` (one per course, so
+/// the same form sent for two courses is two registrations).
+pub fn register_action(course_id: &str) -> String {
+    format!("{REGISTER}:{course_id}")
+}
 /// Tries at a registration before giving up. Each lost race means someone else took a
 /// place (or the course changed), so a course of `n` places settles within `n` + a few
 /// rounds; this bound only guards against a course edited without end.
@@ -367,7 +373,7 @@ impl App {
         let draft = RegistrationDraft::parse(input)?;
         let phone_key = self.secrets.phone_key(&station.id, &draft.phone);
         let reg_key = keys::registration(&station.id, course_id, &phone_key);
-        let action = format!("{REGISTER}:{course_id}");
+        let action = register_action(course_id);
         let fingerprint = input.fingerprint(&action);
         for attempt in 0..REGISTER_TRIES {
             let condition = match self.prior(&station, key, &action, &fingerprint).await? {

@@ -34,6 +34,10 @@ use crate::{
     request::{self, header_lang},
 };
 
+// Training, livestreams and policy pages (issue 6), each console area in its own file.
+mod events;
+mod policy;
+
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "lg_staff";
 
@@ -83,6 +87,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/workers/{id}/release", post(release_worker))
         .route("/staff/notices", get(notices_page))
         .route("/staff/notices/{id}/retry", post(retry_notice))
+        .merge(events::routes())
+        .merge(policy::routes())
 }
 
 /// A request from a logged-in staff member.
