@@ -376,11 +376,12 @@ impl App {
         let action = register_action(course_id);
         let fingerprint = input.fingerprint(&action);
         for attempt in 0..REGISTER_TRIES {
-            let condition = match self.prior(&station, key, &action, &fingerprint).await? {
-                Ok(condition) => condition,
-                // The same form again: the registration it made is under the same number.
-                Err(_) => None,
-            };
+            // The same form again (`Err`): the registration it made is under the same
+            // number, read just below; nothing is claimed.
+            let condition: Option<crate::store::Condition> = self
+                .prior(&station, key, &action, &fingerprint)
+                .await?
+                .unwrap_or_default();
             if let Some(item) = self.store.get(&reg_key).await? {
                 return Ok(Filed {
                     record: registration_from_item(&item)?,
