@@ -75,6 +75,7 @@ struct NoticeView {
     worker_phone: Option<String>,
     contact_name: Option<String>,
     contact_phone: Option<String>,
+    reference: Option<String>,
 }
 
 fn shorten(text: &str, max: usize) -> String {
@@ -182,6 +183,7 @@ impl NoticeTemplates {
             worker_phone: data.worker_phone.as_ref().map(|p| p.as_str().to_owned()),
             contact_name: data.contact_name.clone(),
             contact_phone: data.contact_phone.as_ref().map(|p| p.as_str().to_owned()),
+            reference: data.reference.clone(),
         }
     }
 
@@ -314,6 +316,7 @@ mod tests {
                 worker_phone: Some(MobileNumber::parse("p", "13900000002").unwrap()),
                 contact_name: Some("王经理".into()),
                 contact_phone: Some(MobileNumber::parse("p", "13900000100").unwrap()),
+                reference: Some("20261203-K7Q2MX".into()),
             },
             now,
         )
@@ -391,6 +394,28 @@ mod tests {
     }
 
     #[test]
+    fn the_pay_follow_up_says_how_to_answer_and_the_confirmation_names_the_reference() {
+        let asked = templates()
+            .render(&notice(NoticeKind::PaidCheck, Lang::Zh, false), &station())
+            .unwrap();
+        let text = &asked.text;
+        assert!(
+            text.contains("结清回复3") && text.contains("没结清回复4"),
+            "{text}"
+        );
+        assert!(text.contains("https://lingong.example.cn/api/"), "{text}");
+        assert!(text.chars().count() <= 3 * 67, "{text}");
+        let told = templates()
+            .render(
+                &notice(NoticeKind::UnpaidReceived, Lang::Zh, false),
+                &station(),
+            )
+            .unwrap();
+        assert!(told.text.contains("编号20261203-K7Q2MX"), "{}", told.text);
+        assert!(told.text.contains("12333"), "{}", told.text);
+    }
+
+    #[test]
     fn the_employer_gets_the_workers_name_and_full_number() {
         let message = templates()
             .render(
@@ -418,6 +443,7 @@ mod tests {
             NoticeKind::Offer,
             NoticeKind::Placed,
             NoticeKind::WorkerPlaced,
+            NoticeKind::PaidCheck,
         ] {
             for name in template_names(kind) {
                 assert!(

@@ -352,6 +352,7 @@ async fn incremental_rebuilds_equal_full_builds_after_every_kind_of_change() {
         origin: PlacementOrigin::Desk,
         days_worked: None,
         wage_paid: None,
+        paid_check: None,
         created_at: clock.now_utc(),
         updated_at: clock.now_utc(),
         version: 1,

@@ -21,7 +21,7 @@ fn job_body() -> serde_json::Value {
     })
 }
 
-const PAGES: [&str; 11] = [
+const PAGES: [&str; 14] = [
     "/staff/",
     "/staff/moderation",
     "/staff/employers",
@@ -33,8 +33,11 @@ const PAGES: [&str; 11] = [
     "/staff/workers?phone=13900000002",
     "/staff/workers/01KBSM6Y0000000000000000AA",
     "/staff/notices",
+    "/staff/complaints",
+    "/staff/complaints?status=resolved",
+    "/staff/complaints/01KBSM6Y0000000000000000AA",
 ];
-const ACTIONS: [&str; 17] = [
+const ACTIONS: [&str; 19] = [
     "/staff/jobs/01KBSM6Y0000000000000000AA/offer",
     "/staff/jobs/01KBSM6Y0000000000000000AA/wave",
     "/staff/jobs/01KBSM6Y0000000000000000AA/placements/01KBSM6Y0000000000000000AB/record",
@@ -43,6 +46,8 @@ const ACTIONS: [&str; 17] = [
     "/staff/workers/01KBSM6Y0000000000000000AA/release",
     "/staff/workers/01KBSM6Y0000000000000000AA/erase",
     "/staff/notices/x.y.offer/retry",
+    "/staff/complaints/new",
+    "/staff/complaints/01KBSM6Y0000000000000000AA/step",
     "/staff/logout",
     "/staff/settings/moderation",
     "/staff/jobs/01KBSM6Y0000000000000000AA/approve",

@@ -52,6 +52,7 @@ lingong_tests::on_both_backends!(
     a_proof_of_work_is_single_use_and_cannot_be_rushed_or_kept,
     addresses_and_phone_numbers_are_rate_limited,
     retries_count_once,
+    enough_reports_send_a_posting_back_to_review,
 );
 
 async fn the_honeypot_stops_robots(backend: Backend) {
@@ -203,4 +204,65 @@ async fn retries_count_once(backend: Backend) {
         assert_eq!(answer.status, 201, "posting {n}");
     }
     assert_eq!(jobs_stored(&api).await, 10);
+}
+
+async fn enough_reports_send_a_posting_back_to_review(backend: Backend) {
+    use lingong_tests::console::{get_as, login, post_form_as, with_staff};
+    let api = with_staff(backend).await;
+    let posted = api.post_json("/api/jobs", &job(1), &[]).await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let id = posted.json()["id"].as_str().unwrap().to_owned();
+    let report = |n: u32, reason: &'static str| {
+        let (api, path) = (&api, format!("/api/jobs/{id}/report"));
+        async move {
+            let from = format!("198.51.100.{n}");
+            let answer = api
+                .post_json(
+                    &path,
+                    &json!({"reason": reason, "details": "电话里说先交 200 元押金"}),
+                    &[("x-forwarded-for", from.as_str())],
+                )
+                .await;
+            assert_eq!(answer.status, 201, "{}", answer.body);
+        }
+    };
+    report(1, "fee").await;
+    report(2, "scam").await;
+    assert_eq!(listed(&api).await, 1, "two reports: still on the board");
+    report(3, "fee").await;
+    assert_eq!(listed(&api).await, 0, "the third report sends it to review");
+    let station = api.state.app.stations.default_station().clone();
+    let job = api.state.app.job(&station, &id).await.unwrap().unwrap();
+    assert_eq!(job.status, lingong_core::job::JobStatus::PendingReview);
+    let history = lingong_core::audit::of_target(&*api.store.store, &station.id, "job", &id, 10)
+        .await
+        .unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.actor == "system" && e.action == "job.review_on_reports")
+    );
+    // Staff see why in the queue, approve it, and the reports stop counting.
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let queue = get_as(&api, "/staff/moderation", Some(&cookie)).await;
+    assert!(queue.body.contains("被举报 3 次") && queue.body.contains("200 元押金"));
+    let approved = post_form_as(
+        &api,
+        &format!("/staff/jobs/{id}/approve"),
+        Some(&cookie),
+        &[("_csrf", &csrf)],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert_eq!(listed(&api).await, 1);
+    report(4, "wrong_info").await;
+    assert_eq!(listed(&api).await, 1, "one new report after review: stays");
+}
+
+async fn listed(api: &TestApi) -> usize {
+    api.get("/api/jobs", &[]).await.json()["jobs"]
+        .as_array()
+        .unwrap()
+        .len()
 }

@@ -2,10 +2,12 @@
 //! manage links. HTTP handlers and CLI commands only convert to and from these.
 
 mod board;
+mod complaints;
 mod desk;
 mod events;
 mod jobs;
 mod moderation;
+pub mod paid;
 mod policy;
 mod privacy;
 mod reports;
@@ -20,6 +22,7 @@ pub mod sweep;
 use std::sync::Arc;
 
 pub use board::SweepSummary;
+pub use complaints::ComplaintStep;
 pub use desk::JobDesk;
 pub use events::{EventError, register_action};
 pub use jobs::{JobFilter, POST_JOB};

@@ -1,7 +1,9 @@
 //! Consultation and complaints (咨询维权): a worker asks for advice, or for help when
 //! they were not paid or the work was unsafe. The record holds what staff need to call
-//! back and nothing more; it is never shown in public. A later step adds the staff
-//! workflow; for now a complaint is `received` and listed for staff by state.
+//! back and nothing more; it is never shown in public. Staff move it through
+//! received → in progress → resolved, or referred to the 12333 hotline or to labour
+//! inspection ([`ComplaintStatus::can_become`] is the one place that decides), with a
+//! note at each step; it is linked to the employer's record so a pattern shows.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,16 +68,109 @@ impl ComplaintKind {
 pub enum ComplaintStatus {
     /// Filed; staff will call back.
     Received,
+    /// Staff are working on it (called back, contacted the employer).
+    InProgress,
+    /// Settled at the station (paid, answered).
+    Resolved,
+    /// Handed to the 12333 labour and social security hotline.
+    #[serde(rename = "referred_12333")]
+    Referred12333,
+    /// Handed to labour inspection (劳动保障监察).
+    ReferredInspection,
 }
 
 impl ComplaintStatus {
-    /// The name in keys and JSON.
+    /// Every state, in workflow order.
+    pub const ALL: [ComplaintStatus; 5] = [
+        ComplaintStatus::Received,
+        ComplaintStatus::InProgress,
+        ComplaintStatus::Resolved,
+        ComplaintStatus::Referred12333,
+        ComplaintStatus::ReferredInspection,
+    ];
+
+    /// The name in keys, forms and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             ComplaintStatus::Received => "received",
+            ComplaintStatus::InProgress => "in_progress",
+            ComplaintStatus::Resolved => "resolved",
+            ComplaintStatus::Referred12333 => "referred_12333",
+            ComplaintStatus::ReferredInspection => "referred_inspection",
+        }
+    }
+
+    /// The state named `raw`, if any.
+    pub fn parse(raw: &str) -> Option<ComplaintStatus> {
+        ComplaintStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
+    }
+
+    /// Whether staff are done with it (settled or handed on).
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            ComplaintStatus::Resolved
+                | ComplaintStatus::Referred12333
+                | ComplaintStatus::ReferredInspection
+        )
+    }
+
+    /// Whether a complaint may move from `self` to `next`: forward from an open state
+    /// to any later one, and a closed one may be reopened (back to in progress) when
+    /// the person calls again. This is the only place transitions are decided.
+    pub fn can_become(self, next: ComplaintStatus) -> bool {
+        use ComplaintStatus::*;
+        match (self, next) {
+            (Received, InProgress) => true,
+            (Received | InProgress, next) => next.is_closed(),
+            (closed, InProgress) => closed.is_closed(),
+            _ => false,
         }
     }
 }
+
+/// How a complaint reached the station.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintSource {
+    /// The public form (咨询维权).
+    #[default]
+    Online,
+    /// Entered by staff for someone at the desk or on the phone.
+    Desk,
+    /// A worker answered "no" to "were you paid?".
+    PaidFollowUp,
+}
+
+impl ComplaintSource {
+    /// The name in JSON and the catalogue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintSource::Online => "online",
+            ComplaintSource::Desk => "desk",
+            ComplaintSource::PaidFollowUp => "paid_follow_up",
+        }
+    }
+}
+
+/// One step staff took on a complaint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintNote {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Staff username (or `system` for automatic steps).
+    pub by: String,
+    /// The state it moved to, if it moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ComplaintStatus>,
+    /// What was done or agreed.
+    pub text: String,
+}
+
+/// Longest note staff may add.
+pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// A complaint that passed every check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,18 +242,33 @@ pub struct Complaint {
     pub station: StationId,
     /// What kind.
     pub kind: ComplaintKind,
-    /// Who asks.
-    pub name: PersonName,
-    /// How to call them back.
-    pub phone: MobileNumber,
-    /// The employer concerned.
+    /// Who asks (`None` once the worker's data was erased).
+    pub name: Option<PersonName>,
+    /// How to call them back (`None` once erased).
+    pub phone: Option<MobileNumber>,
+    /// The employer concerned, as the person named them.
     pub employer_name: Option<EmployerName>,
+    /// The employer's record, once known (from the job, or linked by staff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer_id: Option<String>,
+    /// The worker's record, when a registered worker filed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
     /// The job concerned.
     pub job_id: Option<String>,
     /// What happened.
     pub description: Description,
     /// Where it stands.
     pub status: ComplaintStatus,
+    /// How it reached the station.
+    #[serde(default)]
+    pub source: ComplaintSource,
+    /// Staff's steps, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<ComplaintNote>,
+    /// When it was last closed (resolved or referred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
     /// The consent given to keep the contact details.
     pub consent: Consent,
     /// When filed.
@@ -167,6 +277,58 @@ pub struct Complaint {
     pub updated_at: DateTime<Utc>,
     /// Optimistic version, as stored.
     pub version: u64,
+}
+
+/// Why a complaint could not move.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("a complaint cannot go from {from:?} to {to:?}")]
+pub struct ComplaintTransitionError {
+    /// Where it stands.
+    pub from: ComplaintStatus,
+    /// Where staff asked it to go.
+    pub to: ComplaintStatus,
+}
+
+impl Complaint {
+    /// Moves the complaint to `next` (if it is not there already) and records the note.
+    pub fn advance(
+        &mut self,
+        next: Option<ComplaintStatus>,
+        note: String,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ComplaintTransitionError> {
+        let moved = match next {
+            Some(to) if to != self.status => {
+                if !self.status.can_become(to) {
+                    return Err(ComplaintTransitionError {
+                        from: self.status,
+                        to,
+                    });
+                }
+                self.status = to;
+                self.closed_at = to.is_closed().then_some(now);
+                Some(to)
+            }
+            _ => None,
+        };
+        self.notes.push(ComplaintNote {
+            at: now,
+            by: by.to_owned(),
+            status: moved,
+            text: note,
+        });
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// The time the staff queue sorts it by: when filed while open, when closed after.
+    pub fn queue_time(&self) -> DateTime<Utc> {
+        match (self.status.is_closed(), self.closed_at) {
+            (true, Some(at)) => at,
+            _ => self.created_at,
+        }
+    }
 }
 
 /// A reference number easy to read out on the phone: the station day and the last six
@@ -218,6 +380,24 @@ mod tests {
         for field in ["name", "phone", "description", "consent"] {
             assert!(invalid.for_field(field).is_some(), "{field}");
         }
+    }
+
+    #[test]
+    fn complaint_workflow_moves_forward_and_reopens() {
+        use ComplaintStatus::*;
+        assert!(Received.can_become(InProgress));
+        assert!(Received.can_become(Referred12333));
+        assert!(InProgress.can_become(Resolved));
+        assert!(InProgress.can_become(ReferredInspection));
+        assert!(!InProgress.can_become(Received));
+        assert!(Resolved.can_become(InProgress));
+        assert!(!Resolved.can_become(Referred12333));
+        assert!(!Referred12333.can_become(Received));
+        for status in ComplaintStatus::ALL {
+            assert_eq!(ComplaintStatus::parse(status.as_str()), Some(status));
+            assert!(!status.can_become(status), "{status:?}");
+        }
+        assert_eq!(ComplaintStatus::parse("done"), None);
     }
 
     #[test]

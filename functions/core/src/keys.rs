@@ -15,7 +15,7 @@
 //! | worker | `ST#s#WKR#<id>` | `WKR` | — | — | `ST#s#WKRS#<status>` / `<created_at>#<id>` |
 //! | worker phone claim | `ST#s#WKRPHONE#<phone key>` | `CLAIM` | — | — | — |
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
-//! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | — | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
+//! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | until the pay follow-up is sent: `ST#s#PAIDDUE` / `<end>#<job id>#<worker id>`; after: `ST#s#PAIDLINK#<code>` / `PAID` | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
 //! | rate-limit counter | `ST#s#LIMIT#<limit>#<subject hash>#<window start>` | `LIMIT` | — | — | — (TTL: window end) |
 //! | audit entry | `ST#s#AUDIT#<yyyy-mm>` | `<at>#<id>` | — | — | `ST#s#AUDITOF#<kind>#<id>` / `<at>#<id>` |
@@ -32,7 +32,7 @@
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
-//! | complaint | `ST#s#CMP#<id>` | `CMP` | — | — | `ST#s#CMPS#<status>` / `<created_at>#<id>` |
+//! | complaint | `ST#s#CMP#<id>` | `CMP` | linked to an employer: `ST#s#EMP#<employer id>#CMPS` / `<created_at>#<id>` | filed by a registered worker: `ST#s#WKR#<worker id>#CMPS` / `<created_at>#<id>` | `ST#s#CMPS#<status>` / open: `<created_at>#<id>`, closed: `<closed_at>#<id>` |
 //! | training course | `ST#s#COURSE#<id>` | `COURSE` | — | — | `ST#s#COURSES` / `<starts_at>#<id>` |
 //! | course registration | `ST#s#COURSE#<course id>` | `REG#<phone key>` (`REG#erased-<id>` once erased) | — | while named: `ST#s#REGPHONE#<phone key>` / `<created_at>#<course id>` | — |
 //! | livestream event | `ST#s#LIVE#<id>` | `LIVE` | — | — | `ST#s#LIVES` / `<starts_at>#<id>` |
@@ -86,22 +86,30 @@
 //!     `ST#s#EMP#<id>`, sk prefix `BLOCK#`.
 //! 28. Jobs of one state listed since a time (the data wall's 12-week trend): gsi3
 //!     `ST#s#JOBS#<status>` with a sort-key range from the window's start.
-//! 29. The reports on a job (review threshold): query pk `ST#s#JOB#<id>`, sk prefix
-//!     `REPORT#`; the station's reports by state (staff queue): gsi3 `ST#s#REPORTS#<status>`.
+//! 29. The reports on a job (review threshold: the station's `review_after_reports`
+//!     reports still `received` send a live posting back to review): query pk
+//!     `ST#s#JOB#<id>`, sk prefix `REPORT#`; the station's reports by state (`received`,
+//!     `reviewed`): gsi3 `ST#s#REPORTS#<status>`.
 //! 30. A complaint by id; the station's complaints by state, oldest first (staff
-//!     queue): gsi3 `ST#s#CMPS#<status>`.
+//!     queue): gsi3 `ST#s#CMPS#<status>`; complaints against one employer (their
+//!     record page): gsi1 `ST#s#EMP#<id>#CMPS`; complaints a worker filed (their data
+//!     export and erasure): gsi2 `ST#s#WKR#<id>#CMPS`. Closed states sort by the time
+//!     they closed, so "closed this week" is a range query.
 //! 31. A station's employers, workers, placements, rankings and complaints by time
 //!     (the staff report): gsi3 ranges by time on `EMPS`, `WKRS#<status>`, `PLACES`,
 //!     `DECISIONS` and `CMPS#<status>`.
-//! 32. A station's courses / livestreams by start time (the public training and live
+//! 32. Placements whose last day has passed and whose worker was not yet asked "were
+//!     you paid?" (the sweep): gsi1 `ST#s#PAIDDUE`, sort key up to yesterday; the
+//!     placement an answer link names: gsi1 `ST#s#PAIDLINK#<code>`.
+//! 33. A station's courses / livestreams by start time (the public training and live
 //!     pages, the console's lists; upcoming = sort key from now): gsi3 `ST#s#COURSES` /
 //!     `ST#s#LIVES`.
-//! 33. A course and its registrations (capacity, attendance list): query pk
+//! 34. A course and its registrations (capacity, attendance list): query pk
 //!     `ST#s#COURSE#<id>`; one number's registration on a course (one per number):
 //!     `get(course registration)`.
-//! 34. Every registration made with one phone number (erasure, data export): gsi2
+//! 35. Every registration made with one phone number (erasure, data export): gsi2
 //!     `ST#s#REGPHONE#<phone key>`.
-//! 35. The policy pages staff stored (overrides of the shipped files, added pages):
+//! 36. The policy pages staff stored (overrides of the shipped files, added pages):
 //!     gsi3 `ST#s#POLICIES`; one page: `get(policy page)`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -408,6 +416,26 @@ pub fn complaint(station: &StationId, id: &str) -> Key {
 /// gsi3 partition: a station's complaints in one state.
 pub fn complaints(station: &StationId, status: &str) -> String {
     format!("{}CMPS#{status}", prefix(station))
+}
+
+/// gsi1 partition: complaints linked to an employer.
+pub fn complaints_of_employer(station: &StationId, employer_id: &str) -> String {
+    format!("{}EMP#{employer_id}#CMPS", prefix(station))
+}
+
+/// gsi2 partition: complaints a registered worker filed.
+pub fn complaints_of_worker(station: &StationId, worker_id: &str) -> String {
+    format!("{}WKR#{worker_id}#CMPS", prefix(station))
+}
+
+/// gsi1 partition: placements waiting for the "were you paid?" follow-up.
+pub fn paid_checks_due(station: &StationId) -> String {
+    format!("{}PAIDDUE", prefix(station))
+}
+
+/// gsi1 partition: the placement a "were you paid?" answer link names.
+pub fn paid_check_link(station: &StationId, code: &str) -> String {
+    format!("{}PAIDLINK#{code}", prefix(station))
 }
 
 /// The prefix every key of `station` starts with.

@@ -43,6 +43,57 @@ pub enum PlacementOrigin {
     Desk,
 }
 
+/// What the worker answered to "were you paid?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaidAnswer {
+    /// Paid in full.
+    Paid,
+    /// Not paid, or not in full: a complaint was opened.
+    Unpaid,
+}
+
+impl PaidAnswer {
+    /// The name in forms and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaidAnswer::Paid => "paid",
+            PaidAnswer::Unpaid => "unpaid",
+        }
+    }
+}
+
+/// The "were you paid?" follow-up after the last day of work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidCheck {
+    /// The short code in the answer link (derived from job and worker).
+    pub code: String,
+    /// When the question was sent.
+    pub asked_at: DateTime<Utc>,
+    /// The answer, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<PaidAnswer>,
+    /// When answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// The complaint opened by an "unpaid" answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint_id: Option<String>,
+    /// Its reference number, to tell the worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint_reference: Option<String>,
+}
+
+impl Placement {
+    /// Whether the follow-up is still to be sent: the place was kept, the worker was not
+    /// erased, and nobody asked yet.
+    pub fn awaits_paid_check(&self) -> bool {
+        self.status != PlacementStatus::Cancelled
+            && self.paid_check.is_none()
+            && !self.worker_id.starts_with(crate::app::ERASED)
+    }
+}
+
 /// One worker on one job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Placement {
@@ -70,6 +121,9 @@ pub struct Placement {
     pub days_worked: Option<u16>,
     /// Total wage paid, once staff record it.
     pub wage_paid: Option<Money>,
+    /// The "were you paid?" follow-up, once the worker was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_check: Option<Box<PaidCheck>>,
     /// When the place was taken.
     pub created_at: DateTime<Utc>,
     /// Last change.

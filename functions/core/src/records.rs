@@ -104,7 +104,7 @@ pub fn worker_from_item(item: &Item) -> Result<Worker, StoreError> {
 /// The item for a placement.
 pub fn placement_item(placement: &Placement) -> Result<Item, StoreError> {
     let station = &placement.station;
-    Ok(versioned_item(
+    let item = versioned_item(
         keys::placement(station, &placement.job_id, &placement.worker_id),
         placement,
         placement.version,
@@ -122,7 +122,25 @@ pub fn placement_item(placement: &Placement) -> Result<Item, StoreError> {
             keys::time_id(placement.created_at, &placement.job_id),
             placement.worker_id
         ),
-    ))
+    );
+    // gsi1: waiting for the "were you paid?" follow-up (by last day), then the answer
+    // link's code.
+    Ok(match &placement.paid_check {
+        None if placement.awaits_paid_check() => item.with_index(
+            Index::Gsi1,
+            keys::paid_checks_due(station),
+            format!(
+                "{}#{}#{}",
+                placement.end, placement.job_id, placement.worker_id
+            ),
+        ),
+        None => item,
+        Some(check) => item.with_index(
+            Index::Gsi1,
+            keys::paid_check_link(station, &check.code),
+            "PAID".to_owned(),
+        ),
+    })
 }
 
 /// A placement from its item.
@@ -416,7 +434,7 @@ pub fn job_report_from_item(item: &Item) -> Result<crate::report::JobReport, Sto
 
 /// The item for a complaint.
 pub fn complaint_item(complaint: &crate::complaint::Complaint) -> Result<Item, StoreError> {
-    Ok(versioned_item(
+    let mut item = versioned_item(
         keys::complaint(&complaint.station, &complaint.id),
         complaint,
         complaint.version,
@@ -424,8 +442,23 @@ pub fn complaint_item(complaint: &crate::complaint::Complaint) -> Result<Item, S
     .with_index(
         Index::Gsi3,
         keys::complaints(&complaint.station, complaint.status.as_str()),
-        keys::time_id(complaint.created_at, &complaint.id),
-    ))
+        keys::time_id(complaint.queue_time(), &complaint.id),
+    );
+    if let Some(employer) = &complaint.employer_id {
+        item = item.with_index(
+            Index::Gsi1,
+            keys::complaints_of_employer(&complaint.station, employer),
+            keys::time_id(complaint.created_at, &complaint.id),
+        );
+    }
+    if let Some(worker) = &complaint.worker_id {
+        item = item.with_index(
+            Index::Gsi2,
+            keys::complaints_of_worker(&complaint.station, worker),
+            keys::time_id(complaint.created_at, &complaint.id),
+        );
+    }
+    Ok(item)
 }
 
 /// A complaint from its item.

@@ -73,8 +73,10 @@ impl ReportReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
-    /// Filed, not yet looked at.
+    /// Waiting for staff; counts towards sending the posting back to review.
     Received,
+    /// Staff looked at the posting after it (approved it again or took it down).
+    Reviewed,
 }
 
 impl ReportStatus {
@@ -82,11 +84,12 @@ impl ReportStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ReportStatus::Received => "received",
+            ReportStatus::Reviewed => "reviewed",
         }
     }
 }
 
-/// The bounds of a report's details.
+/// Rule for the optional details.
 pub const DETAILS_RULE: TextRule = TextRule {
     min: 0,
     max: 500,

@@ -128,6 +128,12 @@ struct StationFile {
     notices: NoticeSettings,
     #[serde(default)]
     reports: ReportSettings,
+    #[serde(default = "default_review_after_reports")]
+    review_after_reports: u16,
+}
+
+fn default_review_after_reports() -> u16 {
+    3
 }
 
 /// Who receives the station's report e-mails (`[reports]`).
@@ -170,6 +176,9 @@ pub struct Station {
     pub notices: NoticeSettings,
     /// Report e-mails (`[reports]`).
     pub reports: ReportSettings,
+    /// A published posting goes back to review after this many reports by the public
+    /// ("report this posting") that staff have not yet looked at (default 3).
+    pub review_after_reports: u16,
 }
 
 /// Why a station file was refused.
@@ -299,6 +308,11 @@ impl Station {
         }
         raw.matching.check().map_err(&invalid)?;
         raw.notices.check().map_err(&invalid)?;
+        if !(1..=50).contains(&raw.review_after_reports) {
+            return Err(invalid(
+                "review_after_reports must be between 1 and 50".into(),
+            ));
+        }
         for address in &raw.reports.recipients {
             crate::phone::Email::parse("recipients", address).map_err(|_| {
                 invalid(format!(
@@ -321,6 +335,7 @@ impl Station {
             matching: raw.matching,
             notices: raw.notices,
             reports: raw.reports,
+            review_after_reports: raw.review_after_reports,
         })
     }
 

@@ -346,15 +346,15 @@ impl App {
         })
     }
 
-    /// Complaints opened and closed in a window. (Complaints arrive with the public
-    /// complaint form; until a station has any, both are zero.)
+    /// Complaints opened and closed in a window.
     async fn complaint_counts(
         &self,
-        _station: &Station,
-        _from: DateTime<Utc>,
-        _until: DateTime<Utc>,
+        station: &Station,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
     ) -> Result<(u64, u64), StoreError> {
-        Ok((0, 0))
+        self.complaints_opened_and_closed(&station.id, from, until)
+            .await
     }
 }
 

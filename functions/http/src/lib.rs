@@ -12,6 +12,7 @@ mod intake;
 mod jobs;
 // Matching and notices (issue 4): offer links, applications, SMS replies.
 pub mod offers;
+pub mod paid;
 mod reply;
 mod request;
 pub mod staff;
@@ -110,6 +111,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/offers/{id}", get(offers::show).post(offers::answer))
         .route("/api/jobs/{id}/apply", axum::routing::post(offers::apply))
         .route("/api/sms/inbound", axum::routing::post(offers::sms_inbound))
+        // "Were you paid?" follow-up (issue 6):
+        .route("/api/paid/{code}", get(paid::show).post(paid::answer))
         // Training courses (issue 6): registration from the public /training/ page.
         .route(
             "/api/courses/{id}/register",

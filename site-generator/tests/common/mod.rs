@@ -190,6 +190,7 @@ pub fn facts(jobs: u32) -> BoardFacts {
         origin: lingong_core::placement::PlacementOrigin::Desk,
         days_worked: Some(3),
         wage_paid: Some(Money::from_yuan(780)),
+        paid_check: None,
         created_at: now() - Duration::days(12),
         updated_at: now() - Duration::days(8),
         version: 2,

@@ -500,13 +500,43 @@ impl App {
     ) -> Result<Worker, StaffActionError> {
         let station = self.actor_station(actor)?;
         let phone = crate::phone::MobileNumber::parse("phone", phone).map_err(Invalid::one)?;
-        let claim = keys::worker_phone(&station.id, &self.secrets.phone_key(&station.id, &phone));
-        let Some(item) = self.store.get(&claim).await? else {
-            return Err(StaffActionError::NotFound);
-        };
-        let claim = crate::records::claim_from_item(&item)?;
-        self.worker_by_id(&station, &claim.owner_id)
+        self.worker_by_phone(&station, &phone)
             .await?
             .ok_or(StaffActionError::NotFound)
+    }
+
+    /// Records in the audit log that `actor` entered a record of `kind` at the desk on
+    /// someone's behalf (the record itself holds what was entered).
+    pub async fn audit_desk_entry(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        id: &str,
+    ) -> Result<(), StaffActionError> {
+        let now = self.clock.now();
+        let entry = audit_write(
+            actor,
+            &format!("desk.{kind}"),
+            (kind, id),
+            (Value::Null, json!({ "id": id, "consent": "in_person" })),
+            None,
+            now,
+        )?;
+        self.store.write(vec![entry]).await?;
+        Ok(())
+    }
+
+    /// The station's worker with this phone number, if any (through the phone claim).
+    pub async fn worker_by_phone(
+        &self,
+        station: &Station,
+        phone: &crate::phone::MobileNumber,
+    ) -> Result<Option<Worker>, StoreError> {
+        let claim = keys::worker_phone(&station.id, &self.secrets.phone_key(&station.id, phone));
+        let Some(item) = self.store.get(&claim).await? else {
+            return Ok(None);
+        };
+        let claim = crate::records::claim_from_item(&item)?;
+        self.worker_by_id(station, &claim.owner_id).await
     }
 }

@@ -203,15 +203,19 @@ impl App {
     }
 
     /// Staff approve a job waiting for review.
+    /// Reports from the public that came before are marked reviewed.
     pub async fn approve_job(&self, actor: &Actor, id: &str) -> Result<Job, StaffActionError> {
-        self.staff_change_job(actor, id, "job.approve", None, |job, now| {
-            if job.status == JobStatus::Published {
-                return Ok(());
-            }
-            job.status_reason = None;
-            job.transition(JobStatus::Published, now)
-        })
-        .await
+        let job = self
+            .staff_change_job(actor, id, "job.approve", None, |job, now| {
+                if job.status == JobStatus::Published {
+                    return Ok(());
+                }
+                job.status_reason = None;
+                job.transition(JobStatus::Published, now)
+            })
+            .await?;
+        self.close_reports(&actor.station, &job.id).await?;
+        Ok(job)
     }
 
     /// Staff reject a job waiting for review, or take down a published one, with a
@@ -223,20 +227,23 @@ impl App {
         reason: &str,
     ) -> Result<Job, StaffActionError> {
         let reason = parse_reason(reason)?;
-        self.staff_change_job(
-            actor,
-            id,
-            "job.reject",
-            Some(reason.clone()),
-            move |job, now| {
-                if job.status == JobStatus::Rejected {
-                    return Ok(());
-                }
-                job.status_reason = Some(reason.clone());
-                job.transition(JobStatus::Rejected, now)
-            },
-        )
-        .await
+        let job = self
+            .staff_change_job(
+                actor,
+                id,
+                "job.reject",
+                Some(reason.clone()),
+                move |job, now| {
+                    if job.status == JobStatus::Rejected {
+                        return Ok(());
+                    }
+                    job.status_reason = Some(reason.clone());
+                    job.transition(JobStatus::Rejected, now)
+                },
+            )
+            .await?;
+        self.close_reports(&actor.station, &job.id).await?;
+        Ok(job)
     }
 
     async fn staff_change_job(

@@ -57,7 +57,7 @@ pub enum PlaceOutcome {
     /// The place is theirs (now, or already before: `newly` says which).
     Placed {
         /// The placement.
-        placement: Placement,
+        placement: Box<Placement>,
         /// Whether this call took it.
         newly: bool,
     },
@@ -73,7 +73,7 @@ pub enum AnswerOutcome {
     /// Accepted (or accepted before).
     Placed {
         /// The placement.
-        placement: Placement,
+        placement: Box<Placement>,
         /// Whether this answer took the place.
         newly: bool,
     },
@@ -351,7 +351,7 @@ impl App {
                         }
                     }
                     return Ok(PlaceOutcome::Placed {
-                        placement,
+                        placement: Box::new(placement),
                         newly: false,
                     });
                 }
@@ -408,6 +408,7 @@ impl App {
                 },
                 days_worked: None,
                 wage_paid: None,
+                paid_check: None,
                 created_at: now,
                 updated_at: now,
                 version: 1,
@@ -432,7 +433,7 @@ impl App {
                 Ok(()) => {
                     tracing::info!(station = %station.id, job = %job.id, worker = %worker.id, placed = after.placed, headcount = after.headcount, "place taken");
                     return Ok(PlaceOutcome::Placed {
-                        placement,
+                        placement: Box::new(placement),
                         newly: true,
                     });
                 }
@@ -652,7 +653,7 @@ impl App {
         }
         Ok(match outcome {
             PlaceOutcome::Placed { placement, newly } => ApplyOutcome::Placed {
-                placement: Box::new(placement),
+                placement,
                 newly,
                 worker: Box::new(worker),
                 token,

@@ -4,7 +4,8 @@
 //!
 //! Erasing a worker deletes their record, skill items (the matching index), phone claim,
 //! SMS counters and opt-out, every notice about them (to them, or naming them to an
-//! employer), and employers' blocks of them. Records whose counts the data wall and the
+//! employer), and employers' blocks of them. Complaints they filed stay as case records
+//! against the employer, without their name, number or account. Records whose counts the data wall and the
 //! reports need (offers and placements) are kept under an anonymous marker in place of the
 //! worker's id, and their rows in ranking records are replaced by the same marker; course
 //! registrations made with their number keep their place on the course but lose the
@@ -31,17 +32,21 @@ use crate::{
     notices::Notice,
     placement::Placement,
     records::{
-        decision_from_item, decision_item, employer_from_item, notice_from_item, offer_from_item,
-        offer_item, placement_from_item, placement_item, registration_from_item, registration_item,
-        worker_from_item,
+        complaint_from_item, complaint_item, decision_from_item, decision_item, employer_from_item,
+        notice_from_item, offer_from_item, offer_item, placement_from_item, placement_item,
+        registration_from_item, registration_item, worker_from_item,
     },
     station::Station,
     store::{Index, Item, Key, MAX_WRITES, Query, SortKeyRange, StoreError, Write, query_all},
+    text::Description,
     worker::Worker,
 };
 
 /// The marker that takes an erased worker's place where counts must survive.
 pub const ERASED: &str = "erased";
+
+/// What an erased worker's complaint says in place of their account of events.
+const ERASED_ACCOUNT: &str = "（投诉人已要求删除个人信息，原始陈述已删除。）";
 
 /// Who asked for an erasure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +87,8 @@ pub struct WorkerExport {
     pub notices: Vec<Value>,
     /// Training courses they registered for with their number.
     pub course_registrations: Vec<Value>,
+    /// Complaints and requests for help they filed.
+    pub complaints: Vec<Value>,
 }
 
 impl App {
@@ -112,11 +119,17 @@ impl App {
             index(keys::notices_of_worker(&station.id, worker_id)),
         )
         .await?;
+        let complaints = query_all(
+            store,
+            index(keys::complaints_of_worker(&station.id, worker_id)),
+        )
+        .await?;
         Ok(WorkerItems {
             partition,
             offers,
             placements,
             notices,
+            complaints,
         })
     }
 
@@ -185,6 +198,21 @@ impl App {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let complaints = items
+            .complaints
+            .iter()
+            .map(complaint_from_item)
+            .map(|c| {
+                c.map(|c| {
+                    json!({
+                        "reference": c.reference, "kind": c.kind.as_str(),
+                        "status": c.status.as_str(), "employer_name": c.employer_name,
+                        "job_id": c.job_id, "description": c.description,
+                        "created_at": c.created_at, "closed_at": c.closed_at,
+                    })
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(WorkerExport {
             course_registrations,
             exported_at: self.clock.now(),
@@ -194,6 +222,7 @@ impl App {
             offers,
             placements,
             notices,
+            complaints,
         })
     }
 
@@ -246,6 +275,19 @@ impl App {
             kept.version = 1;
             writes.push(Write::delete(item.key.clone()));
             writes.push(Write::put(placement_item(&kept)?));
+            report.anonymised += 1;
+        }
+        // Complaints they filed stay as case records against the employer (and in the
+        // counts), without their name, number or account of events.
+        for item in &items.complaints {
+            let mut kept = complaint_from_item(item)?;
+            kept.name = None;
+            kept.phone = None;
+            kept.worker_id = None;
+            kept.description = Description::parse("description", ERASED_ACCOUNT)
+                .map_err(|e| StoreError::Invalid(e.key.to_owned()))?;
+            kept.version += 1;
+            writes.push(Write::put(complaint_item(&kept)?));
             report.anonymised += 1;
         }
         // Ranking rows name candidates: replace the worker's rows with the marker.
@@ -540,6 +582,7 @@ struct WorkerItems {
     offers: Vec<Item>,
     placements: Vec<Item>,
     notices: Vec<Item>,
+    complaints: Vec<Item>,
 }
 
 /// The writes that replace a named registration by one naming nobody (kept, so the

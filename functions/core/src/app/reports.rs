@@ -1,19 +1,25 @@
 //! Reporting a posting and asking for help (咨询维权): two intake forms anyone can send,
 //! each stored once however often it is retried.
 
+use serde_json::Value;
+
 use super::{App, RETRIES, Submission, SubmitError};
 use crate::{
-    complaint::{Complaint, ComplaintDraft, ComplaintStatus, reference_for},
+    audit::{self, AuditEntry},
+    complaint::{Complaint, ComplaintDraft, ComplaintSource, ComplaintStatus, reference_for},
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
-    job::{is_id, new_id},
+    job::Source,
+    job::{JobStatus, is_id, new_id},
     keys,
     problem::Invalid,
-    records::{complaint_from_item, complaint_item, job_report_from_item, job_report_item},
+    records::{
+        complaint_from_item, complaint_item, job_item, job_report_from_item, job_report_item,
+    },
     report::{JobReport, ReportDraft, ReportStatus},
     secrets::SecretError,
-    station::Station,
-    store::{StoreError, Write},
+    station::{Station, StationId},
+    store::{Query, SortKeyRange, StoreError, Write, query_all},
     worker::{Consent, ConsentMethod},
 };
 
@@ -98,6 +104,7 @@ impl App {
                     {
                         Prior::Fresh(condition) => Some(condition),
                         Prior::Replay(record) => {
+                            self.review_if_reported(&station, &job.id).await?;
                             let item = self
                                 .store
                                 .get(&keys::job_report(&station.id, &job.id, &record.record_id))
@@ -141,6 +148,7 @@ impl App {
             match self.store.write(writes).await {
                 Ok(()) => {
                     tracing::info!(station = %station.id, job = %job.id, report = %report.id, reason = report.reason.as_str(), "posting reported");
+                    self.review_if_reported(&station, &job.id).await?;
                     return Ok(Filed {
                         record: report,
                         replayed: false,
@@ -151,6 +159,111 @@ impl App {
             }
         }
         Err(StoreError::Contention.into())
+    }
+
+    /// The reports on a job in one state, oldest first.
+    pub async fn reports_on_job(
+        &self,
+        station: &StationId,
+        job_id: &str,
+        status: ReportStatus,
+    ) -> Result<Vec<JobReport>, StoreError> {
+        let query = Query {
+            range: SortKeyRange::BeginsWith(keys::REPORT_PREFIX.into()),
+            ..Query::partition(keys::job(station, job_id).pk, 100)
+        };
+        let mut reports = Vec::new();
+        for item in query_all(&*self.store, query).await? {
+            let report = job_report_from_item(&item)?;
+            if report.status == status {
+                reports.push(report);
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Once a live posting has as many unreviewed reports as the station allows, it
+    /// leaves the board for the review queue (written with an audit entry naming the
+    /// count). Safe to repeat: a posting already in review is left alone.
+    async fn review_if_reported(&self, station: &Station, job_id: &str) -> Result<(), StoreError> {
+        let open = self
+            .reports_on_job(&station.id, job_id, ReportStatus::Received)
+            .await?
+            .len();
+        if open < usize::from(station.review_after_reports) {
+            return Ok(());
+        }
+        for _ in 0..RETRIES {
+            let Some(before) = self.job(station, job_id).await? else {
+                return Ok(());
+            };
+            if !matches!(before.status, JobStatus::Published | JobStatus::Filled) {
+                return Ok(());
+            }
+            let now = self.clock.now();
+            let mut after = before.clone();
+            after
+                .transition(JobStatus::PendingReview, now)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            after.version = before.version + 1;
+            let entry = audit::record(&AuditEntry {
+                station: station.id.clone(),
+                actor: "system".into(),
+                action: "job.review_on_reports".into(),
+                target_kind: "job".into(),
+                target_id: before.id.clone(),
+                before: Value::from(before.status.as_str()),
+                after: Value::from(after.status.as_str()),
+                reason: Some(format!("{open} reports")),
+                at: now,
+            })
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            match self
+                .store
+                .write(vec![
+                    Write::replace(job_item(&after)?, before.version),
+                    entry,
+                ])
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, job = %job_id, reports = open, "posting sent back to review after reports");
+                    return Ok(());
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Contention)
+    }
+
+    /// Marks a job's open reports as reviewed (staff approved the posting again or
+    /// took it down), so they no longer count towards the threshold.
+    pub(crate) async fn close_reports(
+        &self,
+        station: &StationId,
+        job_id: &str,
+    ) -> Result<(), StoreError> {
+        for report in self
+            .reports_on_job(station, job_id, ReportStatus::Received)
+            .await?
+        {
+            let mut reviewed = report.clone();
+            reviewed.status = ReportStatus::Reviewed;
+            reviewed.version = report.version + 1;
+            match self
+                .store
+                .write(vec![Write::replace(
+                    job_report_item(&reviewed)?,
+                    report.version,
+                )])
+                .await
+            {
+                Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Files a request for advice or help. With an idempotency key, a retry returns the
@@ -167,6 +280,17 @@ impl App {
         let now = self.clock.now();
         let fingerprint = submission.input.fingerprint(FILE_COMPLAINT);
         let key = submission.idempotency_key;
+        // Link the employer's record when the person named a job of this station, and
+        // the worker's when they are a registered worker (so their data export shows
+        // it and erasing them removes their contact details from it).
+        let employer_id = match &draft.job_id {
+            Some(job_id) => self.job(&station, job_id).await?.map(|job| job.employer_id),
+            None => None,
+        };
+        let worker_id = self
+            .worker_by_phone(&station, &draft.phone)
+            .await?
+            .map(|worker| worker.id);
         for _ in 0..RETRIES {
             let condition = match key {
                 None => None,
@@ -193,16 +317,27 @@ impl App {
                 id,
                 station: station.id.clone(),
                 kind: draft.kind,
-                name: draft.name.clone(),
-                phone: draft.phone.clone(),
+                name: Some(draft.name.clone()),
+                phone: Some(draft.phone.clone()),
                 employer_name: draft.employer_name.clone(),
+                employer_id: employer_id.clone(),
+                worker_id: worker_id.clone(),
                 job_id: draft.job_id.clone(),
                 description: draft.description.clone(),
                 status: ComplaintStatus::Received,
+                source: match submission.source {
+                    Source::Online => ComplaintSource::Online,
+                    Source::Desk => ComplaintSource::Desk,
+                },
+                notes: Vec::new(),
+                closed_at: None,
                 consent: Consent {
                     version: station.consent_version.clone(),
                     accepted_at: now,
-                    method: ConsentMethod::Online,
+                    method: match submission.source {
+                        Source::Online => ConsentMethod::Online,
+                        Source::Desk => ConsentMethod::InPerson,
+                    },
                 },
                 created_at: now,
                 updated_at: now,

@@ -9,7 +9,9 @@ use sha2::Sha256;
 use super::{
     App,
     offers::{Answer, AnswerOutcome, OfferError},
+    paid::{PaidError, PaidOutcome},
 };
+use crate::placement::PaidAnswer;
 use crate::{
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     keys,
@@ -36,6 +38,10 @@ pub enum SmsCommand {
     Decline,
     /// `TD`, `退订`: no more SMS.
     Unsubscribe,
+    /// `3`, `已付`: paid for the last job (the pay follow-up).
+    Paid,
+    /// `4`, `没付`: not paid — opens a complaint.
+    Unpaid,
     /// Anything else.
     Unknown,
 }
@@ -58,6 +64,10 @@ pub fn parse_command(text: &str) -> SmsCommand {
         "1" | "接受" | "接" | "接活" | "Y" | "YES" => SmsCommand::Accept,
         "2" | "拒绝" | "不接" | "N" | "NO" => SmsCommand::Decline,
         "TD" | "T" | "退订" | "STOP" | "UNSUBSCRIBE" => SmsCommand::Unsubscribe,
+        "3" | "已付" | "付了" | "结清" | "已结清" | "PAID" => SmsCommand::Paid,
+        "4" | "没付" | "未付" | "没给" | "没结清" | "未结清" | "欠薪" | "UNPAID" => {
+            SmsCommand::Unpaid
+        }
         _ => SmsCommand::Unknown,
     }
 }
@@ -97,12 +107,7 @@ pub fn verify_inbound(
     }
     let expected = inbound_signature(&inbound_key(secrets), timestamp.trim(), body);
     let given = signature.trim().to_ascii_lowercase();
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    crate::secrets::constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
 
 /// What a reply did.
@@ -124,6 +129,11 @@ pub enum InboundOutcome {
     Help,
     /// The number belongs to no worker; nothing was done.
     UnknownNumber,
+    /// The pay follow-up was answered "paid".
+    PaidRecorded,
+    /// The pay follow-up was answered "not paid": a complaint is open (an SMS gives
+    /// its reference).
+    ComplaintOpened,
 }
 
 impl InboundOutcome {
@@ -137,6 +147,8 @@ impl InboundOutcome {
             InboundOutcome::Unsubscribed,
             InboundOutcome::Help,
             InboundOutcome::UnknownNumber,
+            InboundOutcome::PaidRecorded,
+            InboundOutcome::ComplaintOpened,
         ]
         .into_iter()
         .find(|o| o.as_str() == text)
@@ -157,6 +169,8 @@ impl InboundOutcome {
             InboundOutcome::Unsubscribed => "unsubscribed",
             InboundOutcome::Help => "help",
             InboundOutcome::UnknownNumber => "unknown_number",
+            InboundOutcome::PaidRecorded => "paid_recorded",
+            InboundOutcome::ComplaintOpened => "complaint_opened",
         }
     }
 }
@@ -294,6 +308,28 @@ impl App {
             return Ok(InboundOutcome::UnknownNumber);
         }
         if command == SmsCommand::Unknown {
+            let (station, worker) = &workers[0];
+            self.reply_once(station, worker, NoticeKind::SmsHelp)
+                .await?;
+            return Ok(InboundOutcome::Help);
+        }
+        if let Some(answer) = match command {
+            SmsCommand::Paid => Some(PaidAnswer::Paid),
+            SmsCommand::Unpaid => Some(PaidAnswer::Unpaid),
+            _ => None,
+        } {
+            for (station, worker) in &workers {
+                if let Some(placement) = self.open_paid_check(station, worker).await? {
+                    return match self.record_paid_answer(station, placement, answer).await {
+                        Ok(PaidOutcome::Paid) => Ok(InboundOutcome::PaidRecorded),
+                        Ok(PaidOutcome::ComplaintOpened { .. }) => {
+                            Ok(InboundOutcome::ComplaintOpened)
+                        }
+                        Err(PaidError::Store(e)) => Err(e.into()),
+                        Err(PaidError::NotFound | PaidError::Busy) => Err(InboundError::Busy),
+                    };
+                }
+            }
             let (station, worker) = &workers[0];
             self.reply_once(station, worker, NoticeKind::SmsHelp)
                 .await?;

@@ -1,8 +1,9 @@
 //! The scheduled step (every minute on AWS, in-process locally): expires offers past
 //! their answer time (which starts the next wave through the change stream), releases
 //! notices whose wait is over (quiet hours, daily limit, retry backoff) and nudges any
-//! left pending, and parks sends that never reported back; once a day it also erases
-//! workers past the station's retention period. It touches only the store: the
+//! left pending, parks sends that never reported back, and asks workers whose last day
+//! of work has passed whether they were paid (see [`super::paid`]); once a day it also
+//! erases workers past the station's retention period. It touches only the store: the
 //! notifier alone sends.
 
 use chrono::{DateTime, Duration, Utc};
@@ -34,6 +35,8 @@ pub struct SweepReport {
     pub parked_notices: u32,
     /// Workers erased because their retention period ended (once a day).
     pub erased_workers: u32,
+    /// Workers asked "were you paid?" after their last day.
+    pub paid_checks: u32,
 }
 
 impl App {
@@ -50,6 +53,7 @@ impl App {
                 released_notices = report.released_notices,
                 parked_notices = report.parked_notices,
                 erased_workers = report.erased_workers,
+                paid_checks = report.paid_checks,
                 "sweep"
             );
         }
@@ -117,6 +121,7 @@ impl App {
     ) -> Result<(), StoreError> {
         self.daily_retention(station, report).await?;
         let now = self.clock.now();
+        report.paid_checks += self.paid_follow_ups(station, now).await?;
         for item in self.due(keys::open_offers(&station.id), now).await? {
             let Some(current) = self.store.get(&item.key).await? else {
                 continue;

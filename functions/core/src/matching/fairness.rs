@@ -137,6 +137,7 @@ mod tests {
             origin: PlacementOrigin::Offer,
             days_worked: None,
             wage_paid: None,
+            paid_check: None,
             created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
             updated_at: "2026-11-01T00:00:00Z".parse().unwrap(),
             version: 1,

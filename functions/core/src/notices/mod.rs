@@ -46,11 +46,15 @@ pub enum NoticeKind {
     SmsHelp,
     /// Confirms an SMS opt-out (回复TD).
     Unsubscribed,
+    /// To a worker after their last day: "were you paid?", with the answer link.
+    PaidCheck,
+    /// To a worker who answered "not paid": the complaint's reference number.
+    UnpaidReceived,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::Offer,
         NoticeKind::Placed,
         NoticeKind::WorkerPlaced,
@@ -58,6 +62,8 @@ impl NoticeKind {
         NoticeKind::NoOpenOffer,
         NoticeKind::SmsHelp,
         NoticeKind::Unsubscribed,
+        NoticeKind::PaidCheck,
+        NoticeKind::UnpaidReceived,
     ];
 
     /// The name in ids, template names and JSON.
@@ -70,6 +76,8 @@ impl NoticeKind {
             NoticeKind::NoOpenOffer => "no_open_offer",
             NoticeKind::SmsHelp => "sms_help",
             NoticeKind::Unsubscribed => "unsubscribed",
+            NoticeKind::PaidCheck => "paid_check",
+            NoticeKind::UnpaidReceived => "unpaid_received",
         }
     }
 }
@@ -184,6 +192,9 @@ pub struct NoticeData {
     /// The employer's contact phone (to a placed worker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_phone: Option<MobileNumber>,
+    /// A complaint's reference number (to the worker who filed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// What the gateway or mail server said when it took a message.

@@ -3,6 +3,8 @@
 //! `SameSite=Strict` cookie checked against a stored session); every form carries a
 //! CSRF token; admin-only actions check the role. Anything else answers 401 or 403.
 
+mod complaints;
+
 use std::{collections::BTreeMap, sync::Arc};
 
 use axum::{
@@ -17,9 +19,11 @@ use lingong_core::{
     Lang,
     app::{Actor, LoginError, SessionError, StaffActionError, Submission, SubmitError},
     i18n::t,
+    idempotency::IdempotencyKey,
     input::RawInput,
     job::{JobStatus, Source},
     problem::Invalid,
+    report::ReportStatus,
     staff::{Role, csrf_ok, csrf_token},
     station::{Moderation, Station},
 };
@@ -87,6 +91,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/workers/{id}/release", post(release_worker))
         .route("/staff/notices", get(notices_page))
         .route("/staff/notices/{id}/retry", post(retry_notice))
+        .merge(complaints::routes())
         .merge(events::routes())
         .merge(policy::routes())
 }
@@ -431,6 +436,19 @@ fn job_rows(jobs: &[lingong_core::job::Job], station: &Station, lang: Lang) -> s
         .collect::<Vec<_>>())
 }
 
+/// The job rows with each job's open reports beside it.
+fn with_reports(
+    mut rows: serde_json::Value,
+    reports: Vec<Vec<serde_json::Value>>,
+) -> serde_json::Value {
+    if let Some(rows) = rows.as_array_mut() {
+        for (row, reports) in rows.iter_mut().zip(reports) {
+            row["reports"] = serde_json::Value::from(reports);
+        }
+    }
+    rows
+}
+
 async fn moderation_page(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -447,16 +465,33 @@ async fn moderation_page(
             .jobs_in_state(&staff.actor, JobStatus::Published, 100)
             .await?;
         let moderation = app.moderation(&staff.station).await?;
-        Ok::<_, lingong_core::store::StoreError>((pending, published, moderation))
+        // What the public reported about each posting waiting for review.
+        let mut reports = Vec::with_capacity(pending.len());
+        for job in &pending {
+            let open = app
+                .reports_on_job(&staff.actor.station, &job.id, ReportStatus::Received)
+                .await?;
+            reports.push(
+                open.iter()
+                    .map(|r| {
+                        json!({
+                            "reason": t(staff.lang, &format!("report.reason_{}", r.reason.as_str())),
+                            "details": r.details,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        Ok::<_, lingong_core::store::StoreError>((pending, reports, published, moderation))
     }
     .await;
     match loaded {
-        Ok((pending, published, moderation)) => staff.render(
+        Ok((pending, reports, published, moderation)) => staff.render(
             &state,
             StatusCode::OK,
             "staff/moderation.html",
             context! {
-                pending => Serde(job_rows(&pending, &staff.station, staff.lang)),
+                pending => Serde(with_reports(job_rows(&pending, &staff.station, staff.lang), reports)),
                 published => Serde(job_rows(&published, &staff.station, staff.lang)),
                 moderation => moderation_name(moderation),
                 done => flash(&query).map(|k| t(staff.lang, &k)),
@@ -571,6 +606,10 @@ async fn employer_page(
     let loaded = async {
         let employer = state.app.employer_for_staff(&staff.actor, &id).await?;
         let jobs = state.app.jobs_of_employer(&staff.actor, &id).await?;
+        let complaints = state
+            .app
+            .complaints_of_employer(&staff.actor, &id, 50)
+            .await?;
         let history = lingong_core::audit::of_target(
             &*state.app.store,
             &staff.actor.station,
@@ -579,17 +618,18 @@ async fn employer_page(
             50,
         )
         .await?;
-        Ok::<_, StaffActionError>((employer, jobs, history))
+        Ok::<_, StaffActionError>((employer, jobs, complaints, history))
     }
     .await;
     match loaded {
-        Ok((employer, jobs, history)) => staff.render(
+        Ok((employer, jobs, complaints, history)) => staff.render(
             &state,
             StatusCode::OK,
             "staff/employer.html",
             context! {
                 employer => Serde(employer_json(&employer)),
                 jobs => Serde(job_rows(&jobs, &staff.station, staff.lang)),
+                complaints => Serde(complaints.iter().map(|c| complaints::complaint_json(&staff, c)).collect::<Vec<_>>()),
                 history => Serde(history),
                 done => flash(&query).map(|k| t(staff.lang, &k)),
             },
@@ -712,6 +752,7 @@ async fn desk_worker(
         result.map(|saved| saved.record.id),
         "worker",
     )
+    .await
 }
 
 async fn desk_job(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
@@ -719,12 +760,14 @@ async fn desk_job(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         Ok(ok) => ok,
         Err(response) => return response,
     };
+    // A resent form (double click, reload) posts the job once.
+    let key = IdempotencyKey::from_fingerprint(&input.fingerprint("desk_job"));
     let result = state
         .app
         .post_job(Submission {
             station: Some(staff.actor.station.as_str()),
             input: &input,
-            idempotency_key: None,
+            idempotency_key: Some(&key),
             source: Source::Desk,
         })
         .await;
@@ -735,9 +778,10 @@ async fn desk_job(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         result.map(|saved| saved.record.id),
         "job",
     )
+    .await
 }
 
-fn desk_result(
+async fn desk_result(
     state: &AppState,
     staff: &StaffRequest,
     input: RawInput,
@@ -747,6 +791,9 @@ fn desk_result(
     match result {
         Ok(id) => {
             tracing::info!(station = %staff.actor.station, user = %staff.actor.username, kind, id, "desk registration");
+            if let Err(e) = state.app.audit_desk_entry(&staff.actor, kind, &id).await {
+                return staff.failure(state, e);
+            }
             Redirect::to(&format!("/staff/desk?done=desk_{kind}")).into_response()
         }
         Err(SubmitError::Invalid(invalid)) => {
