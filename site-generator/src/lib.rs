@@ -20,6 +20,8 @@ mod view;
 // Matching and notices (issue 4):
 pub mod notices;
 pub mod report_mail;
+// Training, livestreams, staff-edited policy pages (issue 6):
+pub mod outreach;
 
 use lingong_core::{Lang, i18n::Arg};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, Value, value::Kwargs};

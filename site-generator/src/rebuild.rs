@@ -24,7 +24,7 @@ use tokio::sync::Mutex;
 
 use crate::{
     publish::{Manifest, PublishReport, Sink, SinkError, content_hash, publish},
-    site::{BOARD_WIDE, BuildError, Group, SiteBuilder, groups_of_job},
+    site::{BOARD_WIDE, BuildError, EXTRA_PAGES, Group, SiteBuilder, groups_of_job},
 };
 
 /// Why a build or rebuild failed.
@@ -230,6 +230,8 @@ impl SiteRebuilder {
         let mut groups: BTreeSet<Group> = BTreeSet::new();
         if day_changed {
             groups.insert(Group::Stats);
+            // Courses and livestreams of past days leave their pages.
+            groups.extend([Group::Training, Group::Live]);
         }
         if keys.is_empty() && groups.is_empty() {
             *state = Some(built);
@@ -254,7 +256,15 @@ impl SiteRebuilder {
             .refresh_board_facts(&mut built.facts, &keys)
             .await?;
         job_groups(&built.facts, &mut groups);
-        if !keys.is_empty() {
+        // Courses, livestreams and policy pages (issue 6) have pages of their own; a
+        // livestream page names the jobs it features, so job changes touch it too.
+        let extra = extra_groups(&keys);
+        let facts_changed = keys.len() > extra.1;
+        groups.extend(extra.0);
+        if !jobs.is_empty() {
+            groups.insert(Group::Live);
+        }
+        if facts_changed {
             if jobs.is_empty() {
                 // Workers, employers, placements: only the data wall counts them.
                 groups.insert(Group::Stats);
@@ -305,4 +315,32 @@ impl ChangeConsumer for SiteRebuilder {
                 reason: e.to_string(),
             })
     }
+}
+
+/// The page groups the course, livestream and policy records among `keys` touch, and
+/// how many of `keys` are such records.
+fn extra_groups(keys: &[Key]) -> (BTreeSet<Group>, usize) {
+    let mut groups = BTreeSet::new();
+    let mut count = 0;
+    for key in keys {
+        let group = if key.sk == lingong_core::events::COURSE_SK {
+            Group::Training
+        } else if key.sk == lingong_core::events::LIVE_SK {
+            Group::Live
+        } else if lingong_core::policy::PolicyFacts::owns(key) {
+            // A page added or reverted changes the sitemap too.
+            groups.insert(Group::SitemapIndex);
+            Group::Policy
+        } else {
+            continue;
+        };
+        count += 1;
+        groups.insert(group);
+    }
+    debug_assert!(
+        groups
+            .iter()
+            .all(|g| EXTRA_PAGES.contains(g) || *g == Group::SitemapIndex)
+    );
+    (groups, count)
 }

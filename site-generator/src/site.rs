@@ -15,7 +15,10 @@
 //! | `feed.xml`, `jobs.json` | [`Group::Feeds`] |
 //! | `sitemap.xml`, `sitemaps/pages.xml` | [`Group::SitemapIndex`] |
 //! | `sitemaps/jobs-<week>.xml` | [`Group::SitemapWeek`] |
-//! | forms, policy, about, privacy, 404, `robots.txt`, `assets/` | [`Group::Static`] |
+//! | `policy/index.html`, `policy/<slug>/index.html` | [`Group::Policy`] |
+//! | `training/index.html` (courses, a registration form each) | [`Group::Training`] |
+//! | `live/index.html` (livestream recruitment events) | [`Group::Live`] |
+//! | forms, about, privacy, 404, `robots.txt`, `assets/` | [`Group::Static`] |
 
 use std::collections::BTreeSet;
 
@@ -67,8 +70,15 @@ pub enum Group {
     SitemapIndex,
     /// The sitemap of jobs posted in one ISO week (`2026-W48`).
     SitemapWeek(String),
-    /// Pages that do not depend on records: forms, policy, about, 404, assets.
+    /// Pages that do not depend on records: forms, about, 404, assets.
     Static,
+    /// The policy index and pages: the shipped files with staff's stored pages over
+    /// them (issue 6).
+    Policy,
+    /// Upcoming training courses (issue 6).
+    Training,
+    /// Upcoming livestream recruitment events (issue 6).
+    Live,
 }
 
 const LANG_PREFIXES: [&str; 2] = ["", "en/"];
@@ -96,6 +106,9 @@ impl Group {
             ),
             Group::SitemapWeek(week) => (vec![format!("sitemaps/jobs-{week}.xml")], vec![]),
             Group::Static => (vec![], vec![]),
+            Group::Policy => (vec![], both("policy/")),
+            Group::Training => (vec![], both("training/")),
+            Group::Live => (vec![], both("live/")),
         }
     }
 }
@@ -130,6 +143,9 @@ pub fn groups_of_job(station: &Station, job: &BoardJob) -> [Group; 4] {
         Group::SitemapWeek(sitemap_week(station, job)),
     ]
 }
+
+/// The groups of the pages about training, livestreams and policy.
+pub const EXTRA_PAGES: [Group; 3] = [Group::Policy, Group::Training, Group::Live];
 
 /// The groups every change to the board touches.
 pub const BOARD_WIDE: [Group; 4] = [Group::Home, Group::Stats, Group::Feeds, Group::SitemapIndex];
@@ -259,7 +275,7 @@ struct LangContext {
     report_reasons: Value,
 }
 
-fn format_date(lang: Lang, day: NaiveDate) -> String {
+pub(crate) fn format_date(lang: Lang, day: NaiveDate) -> String {
     tf(
         lang,
         "date.full",
@@ -446,6 +462,7 @@ impl SiteBuilder {
     fn all_groups(&self, board: &[&BoardJob]) -> BTreeSet<Group> {
         let mut groups: BTreeSet<Group> = BOARD_WIDE.into_iter().collect();
         groups.insert(Group::Static);
+        groups.extend(EXTRA_PAGES);
         for trade in &self.station.trades {
             groups.insert(Group::Trade(trade.slug.clone()));
         }
@@ -536,6 +553,9 @@ impl SiteBuilder {
                     }
                 }
                 Group::Static => self.static_pages(lc),
+                Group::Policy => self.policy_pages(lc, facts),
+                Group::Training => self.training_page(lc, facts, today).map(|f| vec![f]),
+                Group::Live => self.live_page(lc, facts, today).map(|f| vec![f]),
             })
             .collect();
         let mut files = Vec::new();
@@ -980,7 +1000,7 @@ impl SiteBuilder {
     }
 
     fn static_urls(&self) -> Vec<String> {
-        let mut rels = vec![
+        let rels = vec![
             String::new(),
             "stats/".into(),
             "post/".into(),
@@ -989,14 +1009,15 @@ impl SiteBuilder {
             "about/".into(),
             "privacy/".into(),
             "policy/".into(),
+            "training/".into(),
+            "live/".into(),
         ];
-        rels.extend(
-            self.policy
-                .pages(Lang::Zh)
-                .iter()
-                .map(|p| format!("policy/{}/", p.slug)),
-        );
         rels
+    }
+
+    /// The policy pages in force: the shipped files with staff's pages over them.
+    fn policy_in_force(&self, facts: &BoardFacts) -> PolicyPages {
+        self.policy.with_overrides(facts.policies.pages())
     }
 
     fn sitemap_index(&self, facts: &BoardFacts) -> Result<Vec<SiteFile>, BuildError> {
@@ -1036,7 +1057,7 @@ impl SiteBuilder {
             }
         }
         let weeks: Vec<(i32, u32)> = facts.board_weeks().collect();
-        let urls: Vec<String> = rels
+        let mut urls: Vec<String> = rels
             .iter()
             .flat_map(|rel| {
                 LANG_PREFIXES
@@ -1044,6 +1065,16 @@ impl SiteBuilder {
                     .map(move |l| format!("{}/{l}{rel}", self.base_url))
             })
             .collect();
+        // A page staff added may exist in one language only.
+        let policy = self.policy_in_force(facts);
+        for (lang, l) in [(Lang::Zh, ""), (Lang::En, "en/")] {
+            urls.extend(
+                policy
+                    .pages(lang)
+                    .iter()
+                    .map(|p| format!("{}/{l}policy/{}/", self.base_url, p.slug)),
+            );
+        }
         let pages = self.renderer.render(
             "sitemap.xml",
             context! { urls => urls, lastmods => Vec::<String>::new() },
@@ -1137,29 +1168,8 @@ impl SiteBuilder {
                 "privacy/index.html",
                 vec![],
             )?,
-            self.page(
-                lc,
-                "pages/policy_index.html",
-                "policy/",
-                "policy/index.html",
-                vec![("pages", Value::from(Serde(self.policy.pages(lang))))],
-            )?,
             self.page(lc, "pages/not_found.html", "", "404.html", vec![])?,
         ];
-        for page in self.policy.pages(lang) {
-            let rel = format!("policy/{}/", page.slug);
-            files.push(self.page(
-                lc,
-                "pages/policy.html",
-                &rel,
-                &format!("{rel}index.html"),
-                vec![
-                    ("page", Value::from(Serde(page))),
-                    ("body", Value::from_safe_string(page.html.clone())),
-                    ("updated", Value::from(format_date(lang, page.updated))),
-                ],
-            )?);
-        }
         if lang == Lang::Zh {
             let robots = self
                 .renderer
@@ -1170,5 +1180,84 @@ impl SiteBuilder {
             }
         }
         Ok(files)
+    }
+}
+
+// ---- training, livestreams and policy pages (issue 6) ----
+
+impl SiteBuilder {
+    fn policy_pages(
+        &self,
+        lc: &LangContext,
+        facts: &BoardFacts,
+    ) -> Result<Vec<SiteFile>, BuildError> {
+        let lang = lc.lang;
+        let policy = self.policy_in_force(facts);
+        let mut files = vec![self.page(
+            lc,
+            "pages/policy_index.html",
+            "policy/",
+            "policy/index.html",
+            vec![("pages", Value::from(Serde(policy.pages(lang))))],
+        )?];
+        for page in policy.pages(lang) {
+            let rel = format!("policy/{}/", page.slug);
+            files.push(self.page(
+                lc,
+                "pages/policy.html",
+                &rel,
+                &format!("{rel}index.html"),
+                vec![
+                    ("page", Value::from(Serde(page))),
+                    // Rendered by `content::markdown_to_html`: raw HTML is text and
+                    // unsafe links are dropped, so staff's text cannot add markup.
+                    ("body", Value::from_safe_string(page.html.clone())),
+                    ("updated", Value::from(format_date(lang, page.updated))),
+                ],
+            )?);
+        }
+        Ok(files)
+    }
+
+    fn training_page(
+        &self,
+        lc: &LangContext,
+        facts: &BoardFacts,
+        today: NaiveDate,
+    ) -> Result<SiteFile, BuildError> {
+        let courses: Vec<crate::outreach::CourseView> = facts
+            .events
+            .upcoming_courses(today, self.station.time_zone)
+            .into_iter()
+            .map(|c| crate::outreach::CourseView::new(&self.station, lc.lang, c))
+            .collect();
+        self.page(
+            lc,
+            "pages/training.html",
+            "training/",
+            "training/index.html",
+            vec![("courses", Value::from(Serde(courses)))],
+        )
+    }
+
+    fn live_page(
+        &self,
+        lc: &LangContext,
+        facts: &BoardFacts,
+        today: NaiveDate,
+    ) -> Result<SiteFile, BuildError> {
+        let lives: Vec<crate::outreach::LiveView> = facts
+            .events
+            .upcoming_lives(today, self.station.time_zone)
+            .into_iter()
+            .map(|l| crate::outreach::LiveView::new(&self.station, lc.lang, l, facts))
+            .collect();
+        self.page(
+            lc,
+            "pages/live.html",
+            "live/",
+            "live/index.html",
+            vec![("lives", Value::from(Serde(lives)))],
+        )
     }
 }

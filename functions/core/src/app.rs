@@ -4,9 +4,11 @@
 mod board;
 mod complaints;
 mod desk;
+mod events;
 mod jobs;
 mod moderation;
 pub mod paid;
+mod policy;
 mod privacy;
 mod reports;
 mod staff;
@@ -22,11 +24,13 @@ use std::sync::Arc;
 pub use board::SweepSummary;
 pub use complaints::ComplaintStep;
 pub use desk::JobDesk;
+pub use events::{EventError, register_action};
 pub use jobs::{JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{
     Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
 };
+pub use policy::PolicyError;
 pub use privacy::{ERASED, ErasedBy, Erasure, WorkerExport};
 pub use reports::{Filed, ReportError, report_action};
 pub use sms::{InboundError, InboundOutcome};

@@ -150,6 +150,10 @@ pub struct BoardFacts {
     workers: BTreeMap<String, (u64, WorkerStatus)>,
     employers: BTreeMap<String, (u64, bool)>,
     placements: BTreeMap<(String, String), PlacementFact>,
+    /// Courses and livestreams (issue 6): public fields only.
+    pub events: crate::events::EventFacts,
+    /// Policy pages staff stored (issue 6).
+    pub policies: crate::policy::PolicyFacts,
 }
 
 /// The kinds of record the board and the data wall are built from.
@@ -197,12 +201,17 @@ impl BoardFacts {
             workers: BTreeMap::new(),
             employers: BTreeMap::new(),
             placements: BTreeMap::new(),
+            events: Default::default(),
+            policies: Default::default(),
         }
     }
 
     /// Whether a change to `key` can matter to this station's board or data wall.
     pub fn cares_about(&self, key: &Key) -> bool {
-        key.pk.starts_with(&keys::station_prefix(&self.station)) && FactKind::of(key).is_some()
+        key.pk.starts_with(&keys::station_prefix(&self.station))
+            && (FactKind::of(key).is_some()
+                || crate::events::EventFacts::owns(key)
+                || crate::policy::PolicyFacts::owns(key))
     }
 
     /// Takes `item` (a record as stored now) into the facts, unless a newer version is
@@ -210,6 +219,14 @@ impl BoardFacts {
     /// the board cares about.
     pub fn apply_item(&mut self, item: &Item) -> Result<Option<FactKind>, StoreError> {
         if !self.cares_about(&item.key) {
+            return Ok(None);
+        }
+        if crate::events::EventFacts::owns(&item.key) {
+            self.events.apply_item(item)?;
+            return Ok(None);
+        }
+        if crate::policy::PolicyFacts::owns(&item.key) {
+            self.policies.apply_item(item, self.time_zone)?;
             return Ok(None);
         }
         let kind = FactKind::of(&item.key);
@@ -267,6 +284,14 @@ impl BoardFacts {
     /// Forgets the record stored under `key` (it was deleted).
     pub fn forget(&mut self, key: &Key) -> Option<FactKind> {
         if !self.cares_about(key) {
+            return None;
+        }
+        if crate::events::EventFacts::owns(key) {
+            self.events.forget(key);
+            return None;
+        }
+        if crate::policy::PolicyFacts::owns(key) {
+            self.policies.forget(key);
             return None;
         }
         let kind = FactKind::of(key)?;

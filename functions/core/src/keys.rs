@@ -34,6 +34,10 @@
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
 //! | complaint | `ST#s#CMP#<id>` | `CMP` | linked to an employer: `ST#s#EMP#<employer id>#CMPS` / `<created_at>#<id>` | filed by a registered worker: `ST#s#WKR#<worker id>#CMPS` / `<created_at>#<id>` | `ST#s#CMPS#<status>` / open: `<created_at>#<id>`, closed: `<closed_at>#<id>` |
+//! | training course | `ST#s#COURSE#<id>` | `COURSE` | — | — | `ST#s#COURSES` / `<starts_at>#<id>` |
+//! | course registration | `ST#s#COURSE#<course id>` | `REG#<phone key>` (`REG#erased-<id>` once erased) | — | while named: `ST#s#REGPHONE#<phone key>` / `<created_at>#<course id>` | — |
+//! | livestream event | `ST#s#LIVE#<id>` | `LIVE` | — | — | `ST#s#LIVES` / `<starts_at>#<id>` |
+//! | staff-edited policy page | `ST#s#POLICY#<slug>` | `POLICY#<lang>` | — | — | `ST#s#POLICIES` / `<slug>#<lang>` |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
 //! never appear in keys. `<listed_at>` is RFC 3339 UTC, so string order is time order.
@@ -99,6 +103,16 @@
 //! 32. Placements whose last day has passed and whose worker was not yet asked "were
 //!     you paid?" (the sweep): gsi1 `ST#s#PAIDDUE`, sort key up to yesterday; the
 //!     placement an answer link names: gsi1 `ST#s#PAIDLINK#<code>`.
+//! 33. A station's courses / livestreams by start time (the public training and live
+//!     pages, the console's lists; upcoming = sort key from now): gsi3 `ST#s#COURSES` /
+//!     `ST#s#LIVES`.
+//! 34. A course and its registrations (capacity, attendance list): query pk
+//!     `ST#s#COURSE#<id>`; one number's registration on a course (one per number):
+//!     `get(course registration)`.
+//! 35. Every registration made with one phone number (erasure, data export): gsi2
+//!     `ST#s#REGPHONE#<phone key>`.
+//! 36. The policy pages staff stored (overrides of the shipped files, added pages):
+//!     gsi3 `ST#s#POLICIES`; one page: `get(policy page)`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -434,4 +448,60 @@ pub fn paid_check_link(station: &StationId, code: &str) -> String {
 /// The prefix every key of `station` starts with.
 pub fn station_prefix(station: &StationId) -> String {
     prefix(station)
+}
+
+// ---- Training courses, livestreams and staff-edited policy pages (issue 6) ----
+
+/// A training course; its registrations share the partition.
+pub fn course(station: &StationId, id: &str) -> Key {
+    Key::new(course_partition(station, id), "COURSE")
+}
+
+/// The partition holding a course and its registrations.
+pub fn course_partition(station: &StationId, id: &str) -> String {
+    format!("{}COURSE#{id}", prefix(station))
+}
+
+/// gsi3 partition: a station's courses by start time.
+pub fn courses(station: &StationId) -> String {
+    format!("{}COURSES", prefix(station))
+}
+
+/// Sort-key prefix of the registrations filed under a course.
+pub const REGISTRATION_PREFIX: &str = "REG#";
+
+/// A registration on a course, by the phone key (or the erased marker).
+pub fn registration(station: &StationId, course_id: &str, slot: &str) -> Key {
+    Key::new(
+        course_partition(station, course_id),
+        format!("{REGISTRATION_PREFIX}{slot}"),
+    )
+}
+
+/// gsi2 partition: the registrations made with one phone number.
+pub fn registrations_of_phone(station: &StationId, phone_key: &str) -> String {
+    format!("{}REGPHONE#{phone_key}", prefix(station))
+}
+
+/// A livestream recruitment event.
+pub fn live(station: &StationId, id: &str) -> Key {
+    Key::new(format!("{}LIVE#{id}", prefix(station)), "LIVE")
+}
+
+/// gsi3 partition: a station's livestreams by start time.
+pub fn lives(station: &StationId) -> String {
+    format!("{}LIVES", prefix(station))
+}
+
+/// A policy page stored by staff, in one language.
+pub fn policy_page(station: &StationId, slug: &str, lang: &str) -> Key {
+    Key::new(
+        format!("{}POLICY#{slug}", prefix(station)),
+        format!("POLICY#{lang}"),
+    )
+}
+
+/// gsi3 partition: the policy pages staff stored.
+pub fn policy_pages(station: &StationId) -> String {
+    format!("{}POLICIES", prefix(station))
 }

@@ -465,3 +465,87 @@ pub fn complaint_item(complaint: &crate::complaint::Complaint) -> Result<Item, S
 pub fn complaint_from_item(item: &Item) -> Result<crate::complaint::Complaint, StoreError> {
     versioned_record(item)
 }
+
+// --- training courses, livestreams, staff-edited policy pages (issue 6) ---
+
+/// The item for a course, listed by start time.
+pub fn course_item(course: &crate::events::Course) -> Result<Item, StoreError> {
+    Ok(versioned_item(
+        keys::course(&course.station, &course.id),
+        course,
+        course.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::courses(&course.station),
+        keys::time_id(course.starts_at, &course.id),
+    ))
+}
+
+/// A course from its item.
+pub fn course_from_item(item: &Item) -> Result<crate::events::Course, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for a registration: under its course, and findable by the phone key while
+/// the person is named (`phone_key` is `None` once erased).
+pub fn registration_item(
+    registration: &crate::events::Registration,
+    phone_key: Option<&str>,
+) -> Result<Item, StoreError> {
+    let station = &registration.station;
+    let mut item = versioned_item(
+        keys::registration(station, &registration.course_id, &registration.slot),
+        registration,
+        registration.version,
+    )?;
+    if let Some(phone_key) = phone_key {
+        item = item.with_index(
+            Index::Gsi2,
+            keys::registrations_of_phone(station, phone_key),
+            keys::time_id(registration.created_at, &registration.course_id),
+        );
+    }
+    Ok(item)
+}
+
+/// A registration from its item.
+pub fn registration_from_item(item: &Item) -> Result<crate::events::Registration, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for a livestream, listed by start time.
+pub fn live_item(live: &crate::events::LiveEvent) -> Result<Item, StoreError> {
+    Ok(
+        versioned_item(keys::live(&live.station, &live.id), live, live.version)?.with_index(
+            Index::Gsi3,
+            keys::lives(&live.station),
+            keys::time_id(live.starts_at, &live.id),
+        ),
+    )
+}
+
+/// A livestream from its item.
+pub fn live_from_item(item: &Item) -> Result<crate::events::LiveEvent, StoreError> {
+    versioned_record(item)
+}
+
+/// The item for a policy page stored by staff.
+pub fn policy_item(page: &crate::policy::StoredPolicy) -> Result<Item, StoreError> {
+    let (slug, lang) = (page.slug.as_str(), page.lang.tag());
+    Ok(versioned_item(
+        keys::policy_page(&page.station, slug, lang),
+        page,
+        page.version,
+    )?
+    .with_index(
+        Index::Gsi3,
+        keys::policy_pages(&page.station),
+        format!("{slug}#{lang}"),
+    ))
+}
+
+/// A stored policy page from its item.
+pub fn policy_from_item(item: &Item) -> Result<crate::policy::StoredPolicy, StoreError> {
+    versioned_record(item)
+}

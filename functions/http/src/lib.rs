@@ -6,6 +6,7 @@
 //! work with no JavaScript). Every error is a clear message in Chinese or English and
 //! changes nothing.
 
+mod courses;
 pub mod guard;
 mod intake;
 mod jobs;
@@ -112,6 +113,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/sms/inbound", axum::routing::post(offers::sms_inbound))
         // "Were you paid?" follow-up (issue 6):
         .route("/api/paid/{code}", get(paid::show).post(paid::answer))
+        // Training courses (issue 6): registration from the public /training/ page.
+        .route(
+            "/api/courses/{id}/register",
+            axum::routing::post(courses::register),
+        )
         .fallback(reply::not_found)
         .layer(middleware::map_response(security_headers))
         .with_state(state)

@@ -76,6 +76,23 @@ impl App {
                 facts.apply_item(&item)?;
             }
         }
+        // Courses and livestreams not long past, and staff-edited policy pages.
+        let recent = keys::sortable_time(now - chrono::Duration::days(31));
+        for pk in [keys::courses(&station.id), keys::lives(&station.id)] {
+            let mut query = Query::index_newest_first(Index::Gsi3, pk, PAGE);
+            query.range = SortKeyRange::Between(recent.clone(), "\u{10FFFF}".into());
+            for item in query_all(&*self.store, query).await? {
+                facts.apply_item(&item)?;
+            }
+        }
+        for item in query_all(
+            &*self.store,
+            Query::index_newest_first(Index::Gsi3, keys::policy_pages(&station.id), PAGE),
+        )
+        .await?
+        {
+            facts.apply_item(&item)?;
+        }
         Ok(facts)
     }
 

@@ -7,7 +7,10 @@
 //! employer), and employers' blocks of them. Complaints they filed stay as case records
 //! against the employer, without their name, number or account. Records whose counts the data wall and the
 //! reports need (offers and placements) are kept under an anonymous marker in place of the
-//! worker's id, and their rows in ranking records are replaced by the same marker. The
+//! worker's id, and their rows in ranking records are replaced by the same marker; course
+//! registrations made with their number keep their place on the course but lose the
+//! name and number. Registrations on courses past the retention period are anonymised
+//! by the same daily sweep, whether or not the person signed up as a worker. The
 //! audit log keeps that an erasure happened, naming nobody. Erasing is safe to repeat:
 //! dependents go first and the worker record last, so an interrupted erasure resumes.
 
@@ -31,7 +34,7 @@ use crate::{
     records::{
         complaint_from_item, complaint_item, decision_from_item, decision_item, employer_from_item,
         notice_from_item, offer_from_item, offer_item, placement_from_item, placement_item,
-        worker_from_item,
+        registration_from_item, registration_item, worker_from_item,
     },
     station::Station,
     store::{Index, Item, Key, MAX_WRITES, Query, SortKeyRange, StoreError, Write, query_all},
@@ -82,6 +85,8 @@ pub struct WorkerExport {
     pub placements: Vec<Value>,
     /// Notices sent to them or naming them.
     pub notices: Vec<Value>,
+    /// Training courses they registered for with their number.
+    pub course_registrations: Vec<Value>,
     /// Complaints and requests for help they filed.
     pub complaints: Vec<Value>,
 }
@@ -177,6 +182,22 @@ impl App {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let phone_key = self.secrets.phone_key(&station.id, &worker.phone);
+        let course_registrations = self
+            .registrations_of_phone(station, &phone_key)
+            .await?
+            .iter()
+            .map(|i| {
+                registration_from_item(i).map(|r| {
+                    json!({
+                        "course_id": r.course_id, "registered_at": r.created_at,
+                        "name": r.registrant.as_ref().map(|p| p.name.as_str().to_owned()),
+                        "phone": r.registrant.as_ref().map(|p| p.phone.as_str().to_owned()),
+                        "consent": r.consent, "attended": r.attendance.map(|a| a.attended),
+                    })
+                })
+            })
+            .collect::<Result<_, _>>()?;
         let complaints = items
             .complaints
             .iter()
@@ -193,6 +214,7 @@ impl App {
             })
             .collect::<Result<_, _>>()?;
         Ok(WorkerExport {
+            course_registrations,
             exported_at: self.clock.now(),
             station: station.id.to_string(),
             worker: record,
@@ -296,6 +318,12 @@ impl App {
             )));
         }
         writes.push(Write::delete(keys::sms_opt_out(&station.id, &phone_key)));
+        // Course registrations made with their number stay counted on the course, but
+        // name nobody (issue 6).
+        for item in self.registrations_of_phone(station, &phone_key).await? {
+            writes.extend(anonymise_registration(&item)?);
+            report.anonymised += 1;
+        }
         self.apply_in_batches(writes).await?;
 
         // Last, in one batch: the worker's own items, the phone claim and the audit entry.
@@ -449,7 +477,72 @@ impl App {
                 erased += 1;
             }
         }
+        self.forget_old_registrations(station, cutoff).await?;
         Ok(erased)
+    }
+
+    /// The registrations made with the number whose key is `phone_key` and still
+    /// naming the person.
+    async fn registrations_of_phone(
+        &self,
+        station: &Station,
+        phone_key: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        query_all(
+            &*self.store,
+            Query {
+                descending: false,
+                ..Query::index_newest_first(
+                    Index::Gsi2,
+                    keys::registrations_of_phone(&station.id, phone_key),
+                    500,
+                )
+            },
+        )
+        .await
+    }
+
+    /// Anonymises the registrations on courses that ended before `cutoff` (the
+    /// station's retention period), whether or not the person signed up as a worker.
+    /// Returns how many it anonymised.
+    pub async fn forget_old_registrations(
+        &self,
+        station: &Station,
+        cutoff: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        // Courses last at most days: one that started a month before the cutoff is over.
+        let courses = query_all(
+            &*self.store,
+            Query {
+                range: SortKeyRange::Between(
+                    "0".into(),
+                    keys::sortable_time(cutoff - Duration::days(31)),
+                ),
+                ..Query::index_newest_first(Index::Gsi3, keys::courses(&station.id), 500)
+            },
+        )
+        .await?;
+        let mut writes = Vec::new();
+        let mut count = 0;
+        for course in &courses {
+            let named = query_all(
+                &*self.store,
+                Query {
+                    range: SortKeyRange::BeginsWith(keys::REGISTRATION_PREFIX.into()),
+                    ..Query::partition(course.key.pk.clone(), 500)
+                },
+            )
+            .await?;
+            for item in named.iter().filter(|i| i.index(Index::Gsi2).is_some()) {
+                writes.extend(anonymise_registration(item)?);
+                count += 1;
+            }
+        }
+        if !writes.is_empty() {
+            self.apply_in_batches(writes).await?;
+            tracing::info!(station = %station.id, registrations = count, "old course registrations anonymised");
+        }
+        Ok(count)
     }
 
     async fn active_since(
@@ -490,4 +583,17 @@ struct WorkerItems {
     placements: Vec<Item>,
     notices: Vec<Item>,
     complaints: Vec<Item>,
+}
+
+/// The writes that replace a named registration by one naming nobody (kept, so the
+/// course's count of places stays true).
+fn anonymise_registration(item: &Item) -> Result<Vec<Write>, StoreError> {
+    let mut kept = registration_from_item(item)?;
+    kept.registrant = None;
+    kept.slot = format!("{ERASED}-{}", kept.id);
+    kept.version = 1;
+    Ok(vec![
+        Write::delete(item.key.clone()),
+        Write::put(registration_item(&kept, None)?),
+    ])
 }

@@ -38,6 +38,10 @@ use crate::{
     request::{self, header_lang},
 };
 
+// Training, livestreams and policy pages (issue 6), each console area in its own file.
+mod events;
+mod policy;
+
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "lg_staff";
 
@@ -88,6 +92,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/notices", get(notices_page))
         .route("/staff/notices/{id}/retry", post(retry_notice))
         .merge(complaints::routes())
+        .merge(events::routes())
+        .merge(policy::routes())
 }
 
 /// A request from a logged-in staff member.
