@@ -224,8 +224,7 @@ fn alarms_on<'a>(
     let mut out = Vec::new();
     for (name, alarm) in of_type(template, "AWS::CloudWatch::Alarm") {
         let p = &alarm["Properties"];
-        if p["Namespace"].as_str() != Some(namespace) || p["MetricName"].as_str() != Some(metric)
-        {
+        if p["Namespace"].as_str() != Some(namespace) || p["MetricName"].as_str() != Some(metric) {
             continue;
         }
         let dimensions = p["Dimensions"].as_sequence().unwrap();
@@ -282,7 +281,10 @@ fn every_function_and_failure_queue_alarms_to_the_operators() {
         referenced(&subscription["Properties"]["Endpoint"]),
         Some("OperatorEmail")
     );
-    assert_eq!(template["Parameters"]["OperatorEmail"]["Default"].as_str(), Some(""));
+    assert_eq!(
+        template["Parameters"]["OperatorEmail"]["Default"].as_str(),
+        Some("")
+    );
 
     let errors = alarms_on(&template, "AWS/Lambda", "Errors", "FunctionName");
     let functions = of_type(&template, "AWS::Serverless::Function");
@@ -297,7 +299,11 @@ fn every_function_and_failure_queue_alarms_to_the_operators() {
         assert_eq!(alarms[0]["Statistic"].as_str(), Some("Sum"), "{function}");
         assert_alarms_operators(&format!("{function} errors"), alarms[0], topic);
     }
-    assert_eq!(errors.len(), functions.len(), "no alarm on a missing function");
+    assert_eq!(
+        errors.len(),
+        functions.len(),
+        "no alarm on a missing function"
+    );
 
     // Every queue is a stream's on-failure destination, and each has a depth alarm.
     let queues = of_type(&template, "AWS::SQS::Queue");
