@@ -1,7 +1,8 @@
 //! The Lambda functions against the real event shapes (JSON fixtures in
 //! `tests/fixtures/events/`): API Gateway HTTP API (payload 2.0) requests through the
 //! same router `lingong-api` runs, DynamoDB stream batches through the stream runtime
-//! every stream consumer uses, and EventBridge Scheduler events.
+//! every stream consumer uses, EventBridge Scheduler events, and the SDK clients on the
+//! functions' HTTPS client.
 
 // A test that meets the unexpected should stop right there, loudly.
 #![allow(clippy::unwrap_used)]
@@ -215,4 +216,22 @@ fn scheduler_events_parse() {
         event.time.unwrap().to_rfc3339(),
         "2026-11-30T00:00:00+00:00"
     );
+}
+
+/// The HTTPS client the functions give every SDK client: building a client loads its
+/// trust store at once (a certificate it cannot parse would stop the cold start), and
+/// requests go through it (here to DynamoDB Local, over plain HTTP).
+#[tokio::test]
+async fn sdk_clients_work_on_the_functions_https_client() {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .http_client(lingong_aws_wiring::https_client().unwrap())
+        .region(aws_sdk_dynamodb::config::Region::new("cn-northwest-1"))
+        .endpoint_url(lingong_tests::dynamodb_endpoint())
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    client.list_tables().limit(1).send().await.unwrap();
 }

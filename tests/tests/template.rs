@@ -1,7 +1,8 @@
 //! The SAM template against the workspace: every function it deploys is a binary of
 //! the workspace built the way SAM builds Rust, every Lambda binary of the workspace is
 //! deployed, the table it creates is the table the code expects, and every stream
-//! trigger is set up so a poison record cannot stall a shard.
+//! trigger is set up so a poison record cannot stall a shard, and every function and
+//! failure queue has an alarm that reaches the operators.
 
 // A test that meets the unexpected should stop right there, loudly.
 #![allow(clippy::unwrap_used)]
@@ -192,6 +193,163 @@ fn stream_triggers_report_failures_bisect_and_give_up_somewhere() {
                 Some("TRIM_HORIZON"),
                 "{context}"
             );
+        }
+    }
+}
+
+/// The resource a `!Ref X` (or `{"Ref": X}`) names, or the resource of a
+/// `!GetAtt X.Attr` (or `{"Fn::GetAtt": [X, Attr]}`).
+fn referenced(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged
+            .value
+            .as_str()
+            .and_then(|s| s.split('.').next())
+            .or_else(|| tagged.value.get(0).and_then(Value::as_str)),
+        Value::Mapping(_) => value["Ref"]
+            .as_str()
+            .or_else(|| value["Fn::GetAtt"].get(0).and_then(Value::as_str)),
+        _ => None,
+    }
+}
+
+/// Alarms on `namespace`/`metric` whose `dimension` names a resource, by that resource.
+fn alarms_on<'a>(
+    template: &'a Value,
+    namespace: &str,
+    metric: &str,
+    dimension: &str,
+) -> Vec<(String, &'a Value)> {
+    let mut out = Vec::new();
+    for (name, alarm) in of_type(template, "AWS::CloudWatch::Alarm") {
+        let p = &alarm["Properties"];
+        if p["Namespace"].as_str() != Some(namespace) || p["MetricName"].as_str() != Some(metric) {
+            continue;
+        }
+        let dimensions = p["Dimensions"].as_sequence().unwrap();
+        assert_eq!(dimensions.len(), 1, "{name}: one dimension");
+        assert_eq!(dimensions[0]["Name"].as_str(), Some(dimension), "{name}");
+        let target = referenced(&dimensions[0]["Value"])
+            .unwrap_or_else(|| panic!("{name}: the dimension names no resource of the stack"));
+        out.push((target.to_owned(), p));
+    }
+    out
+}
+
+/// The alarm fires on the first occurrence in five minutes, treats no data as fine, and
+/// notifies the operators' topic.
+fn assert_alarms_operators(context: &str, alarm: &Value, topic: &str) {
+    assert_eq!(alarm["Threshold"].as_f64(), Some(1.0), "{context}");
+    assert_eq!(
+        alarm["ComparisonOperator"].as_str(),
+        Some("GreaterThanOrEqualToThreshold"),
+        "{context}"
+    );
+    assert_eq!(alarm["Period"].as_u64(), Some(300), "{context}");
+    assert_eq!(alarm["EvaluationPeriods"].as_u64(), Some(1), "{context}");
+    assert_eq!(
+        alarm["TreatMissingData"].as_str(),
+        Some("notBreaching"),
+        "{context}"
+    );
+    let actions: Vec<Option<&str>> = alarm["AlarmActions"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{context}: no AlarmActions"))
+        .iter()
+        .map(referenced)
+        .collect();
+    assert_eq!(actions, vec![Some(topic)], "{context}: AlarmActions");
+}
+
+#[test]
+fn every_function_and_failure_queue_alarms_to_the_operators() {
+    let template = template();
+    let topics = of_type(&template, "AWS::SNS::Topic");
+    assert_eq!(topics.len(), 1, "one SNS topic, the operators'");
+    let topic = topics[0].0.as_str();
+    // The e-mail subscription exists only when an address is given.
+    let subscriptions = of_type(&template, "AWS::SNS::Subscription");
+    assert_eq!(subscriptions.len(), 1);
+    let subscription = subscriptions[0].1;
+    assert_eq!(subscription["Condition"].as_str(), Some("HasOperatorEmail"));
+    assert_eq!(
+        referenced(&subscription["Properties"]["TopicArn"]),
+        Some(topic)
+    );
+    assert_eq!(
+        referenced(&subscription["Properties"]["Endpoint"]),
+        Some("OperatorEmail")
+    );
+    assert_eq!(
+        template["Parameters"]["OperatorEmail"]["Default"].as_str(),
+        Some("")
+    );
+
+    let errors = alarms_on(&template, "AWS/Lambda", "Errors", "FunctionName");
+    let functions = of_type(&template, "AWS::Serverless::Function");
+    assert!(!functions.is_empty());
+    for (function, _) in &functions {
+        let alarms: Vec<&Value> = errors
+            .iter()
+            .filter(|(target, _)| target == function)
+            .map(|(_, alarm)| *alarm)
+            .collect();
+        assert_eq!(alarms.len(), 1, "{function}: one Errors alarm");
+        assert_eq!(alarms[0]["Statistic"].as_str(), Some("Sum"), "{function}");
+        assert_alarms_operators(&format!("{function} errors"), alarms[0], topic);
+    }
+    assert_eq!(
+        errors.len(),
+        functions.len(),
+        "no alarm on a missing function"
+    );
+
+    // Every queue is a stream's on-failure destination, and each has a depth alarm.
+    let queues = of_type(&template, "AWS::SQS::Queue");
+    let mut destinations = BTreeSet::new();
+    for (_, function) in &functions {
+        for (_, event) in function["Properties"]["Events"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(queue) =
+                referenced(&event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"])
+            {
+                destinations.insert(queue.to_owned());
+            }
+        }
+    }
+    let queue_names: BTreeSet<String> = queues.iter().map(|(name, _)| name.clone()).collect();
+    assert!(!destinations.is_empty());
+    assert_eq!(destinations, queue_names, "failure queues vs queues");
+    let depth = alarms_on(
+        &template,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+    );
+    for queue in &queue_names {
+        let alarms: Vec<&Value> = depth
+            .iter()
+            .filter(|(target, _)| target == queue)
+            .map(|(_, alarm)| *alarm)
+            .collect();
+        assert_eq!(alarms.len(), 1, "{queue}: one depth alarm");
+        assert_alarms_operators(&format!("{queue} depth"), alarms[0], topic);
+    }
+
+    // No alarm notifies anywhere else.
+    for (name, alarm) in of_type(&template, "AWS::CloudWatch::Alarm") {
+        for actions in ["AlarmActions", "OKActions"] {
+            for action in alarm["Properties"][actions]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+            {
+                assert_eq!(referenced(action), Some(topic), "{name}.{actions}");
+            }
         }
     }
 }

@@ -25,11 +25,54 @@ pub fn required_env(name: &str) -> anyhow::Result<String> {
     std::env::var(name).with_context(|| format!("environment variable {name} is not set"))
 }
 
+/// The HTTPS client every AWS SDK client of the function uses: rustls on aws-lc (the
+/// SDK's default), trusting the Mozilla root certificates compiled into the binary
+/// (`webpki-root-certs`, the set Amazon Linux's own bundle is made from and the one
+/// SMTP already trusts) instead of the OS store. The SDK's default client reads the
+/// OS store while the first client is built, at every cold start; that was most of the
+/// difference between a Lingong function and hello-world (see the README's cold-start
+/// table).
+pub fn https_client() -> anyhow::Result<aws_sdk_dynamodb::config::SharedHttpClient> {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    use base64::Engine;
+    let mut pem = String::with_capacity(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() * 2048);
+    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        for line in encoded.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(pem.into_bytes());
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .context("TLS settings for the AWS SDK")?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
+}
+
 /// The shared AWS configuration. Lambda passes region and credentials in environment
 /// variables, so only those providers are consulted: no profile files, no instance
-/// metadata, nothing that costs time at cold start.
+/// metadata, nothing that costs time at cold start. Every client built from it uses
+/// [`https_client`].
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let loader = match https_client() {
+        Ok(client) => loader.http_client(client),
+        // Cannot happen with the compiled-in roots; the SDK's own client still works.
+        Err(error) => {
+            tracing::warn!(%error, "using the SDK's default HTTPS client");
+            loader
+        }
+    };
+    loader
         .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
         .credentials_provider(
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
@@ -41,8 +84,14 @@ pub async fn aws_config() -> aws_config::SdkConfig {
 /// The DynamoDB store named by `TABLE_NAME` (and `LINGONG_DYNAMODB_ENDPOINT` locally).
 pub fn dynamo_store(config: &aws_config::SdkConfig) -> anyhow::Result<DynamoStore> {
     let table = required_env("TABLE_NAME")?;
+    // A local endpoint (DynamoDB Local, the cold-start bench) gets the same client
+    // settings as AWS itself, only the endpoint differs.
     let client = match std::env::var("LINGONG_DYNAMODB_ENDPOINT") {
-        Ok(endpoint) => DynamoStore::local_client(&endpoint),
+        Ok(endpoint) => aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(config)
+                .endpoint_url(endpoint)
+                .build(),
+        ),
         Err(_) => aws_sdk_dynamodb::Client::new(config),
     };
     Ok(DynamoStore::new(client, table))
