@@ -4,6 +4,10 @@
 // A test that meets the unexpected should stop right there, loudly.
 #![allow(clippy::unwrap_used)]
 
+use lingong_core::{
+    keys,
+    store::{Index, Query, query_all},
+};
 use lingong_tests::{Answer, Backend, TestApi, count_records, test_api};
 use serde_json::{Value, json};
 
@@ -58,7 +62,7 @@ lingong_tests::on_both_backends!(
     concurrent_retries_with_one_key_store_one_job,
     plain_forms_post_without_javascript,
     bad_requests_are_refused_clearly,
-    signing_up_again_updates_the_same_worker,
+    signing_up_again_sends_the_link_to_the_number_and_changes_nothing,
     workers_can_be_listed_for_matching_by_trade_and_district,
     the_employer_manages_the_job_through_the_link,
     the_worker_manages_their_sign_up_through_the_link,
@@ -325,24 +329,63 @@ async fn bad_requests_are_refused_clearly(backend: Backend) {
     assert_eq!(records(&api).await, (0, 0, 0));
 }
 
-async fn signing_up_again_updates_the_same_worker(backend: Backend) {
+async fn signing_up_again_sends_the_link_to_the_number_and_changes_nothing(backend: Backend) {
     let api = test_api(backend).await;
     let first = api.post_json("/api/workers", &worker_body(), &[]).await;
     assert_eq!(first.status, 201, "{}", first.body);
     let first = first.json();
     assert_eq!(first["updated"], false);
 
+    // Someone types the same number (however written) with other details: they get no
+    // link and no data, and the record is unchanged.
     let mut again = worker_body();
+    again["name"] = json!("冒名者");
     again["phone"] = json!("+86 139-0000-0002");
     again["trades"] = json!(["moving"]);
     let second = api.post_json("/api/workers", &again, &[]).await;
-    assert_eq!(second.status, 200, "{}", second.body);
-    let second = second.json();
-    assert_eq!(second["id"], first["id"], "one worker per phone number");
-    assert_eq!(second["updated"], true);
+    assert_eq!(second.status, 202, "{}", second.body);
+    let body = second.json();
+    assert_eq!(body["status"], "link_sent");
+    assert!(body.get("manage_url").is_none() && body.get("id").is_none());
+    assert!(!second.body.contains("马秀英"));
     assert_eq!(records(&api).await, (0, 1, 0));
+    let page = api
+        .post_form(
+            "/api/workers",
+            &[
+                ("name", "冒名者"),
+                ("phone", "13900000002"),
+                ("trades", "moving"),
+                ("districts", "chengzhong"),
+                ("consent", "true"),
+                ("_lang", "zh-CN"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 202, "{}", page.body);
+    assert!(page.body.contains("已经登记过") && !page.body.contains("manage?token="));
 
-    // The old manage link stopped working; the new one shows the update.
+    // The owner gets a fresh link at their number (one a day, however often asked).
+    let station = api.state.app.stations.default_station().clone();
+    let sent: Vec<lingong_core::notices::Notice> = query_all(
+        &*api.store.store,
+        Query::index_newest_first(
+            Index::Gsi2,
+            keys::notices_of_worker(&station.id, first["id"].as_str().unwrap()),
+            10,
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|i| lingong_core::records::notice_from_item(i).unwrap())
+    .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].kind, lingong_core::notices::NoticeKind::ManageLink);
+    assert_eq!(sent[0].to.phone.as_str(), "13900000002");
+    let link = sent[0].data.link_path.clone().unwrap();
+
+    // That link works and shows the details as the owner left them; the old one stopped.
     let old = api
         .get(
             &path_of(first["manage_url"].as_str().unwrap()),
@@ -350,14 +393,10 @@ async fn signing_up_again_updates_the_same_worker(backend: Backend) {
         )
         .await;
     assert_eq!(old.status, 404);
-    let new = api
-        .get(
-            &path_of(second["manage_url"].as_str().unwrap()),
-            &[("accept", "application/json")],
-        )
-        .await;
-    assert_eq!(new.status, 200);
-    assert_eq!(new.json()["worker"]["trades"], json!(["moving"]));
+    let new = api.get(&link, &[("accept", "application/json")]).await;
+    assert_eq!(new.status, 200, "{}", new.body);
+    assert_eq!(new.json()["worker"]["name"], "马秀英");
+    assert_eq!(new.json()["worker"]["trades"], worker_body()["trades"]);
     assert_eq!(new.json()["worker"]["consent"]["version"], "2026-11-01");
 
     let mut no_consent = worker_body();
@@ -394,13 +433,14 @@ async fn workers_can_be_listed_for_matching_by_trade_and_district(backend: Backe
     );
     assert!(candidates("moving", "chengzhong").await.is_empty());
 
-    // Opting out of automated matching takes the worker out of the index entirely.
+    // Opting out of automated matching (through the manage link) takes the worker out
+    // of the index entirely.
+    let link = path_of(answer.json()["manage_url"].as_str().unwrap());
     let mut opted_out = worker_body();
     opted_out["auto_matching"] = json!(false);
-    assert_eq!(
-        api.post_json("/api/workers", &opted_out, &[]).await.status,
-        200
-    );
+    opted_out["action"] = json!("edit");
+    let edited = api.post_json(&link, &opted_out, &[]).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
     assert!(candidates("cleaning", "chengzhong").await.is_empty());
 }
 
@@ -485,12 +525,11 @@ async fn the_worker_manages_their_sign_up_through_the_link(backend: Backend) {
     changed["phone"] = json!("13900000077");
     let answer = api.post_json(&link, &changed, &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    // The new number is now the worker's identity: signing up with it updates them.
+    // The new number is now the worker's identity: signing up with it finds them.
     let mut again = worker_body();
     again["phone"] = json!("13900000077");
     let resigned = api.post_json("/api/workers", &again, &[]).await;
-    assert_eq!(resigned.status, 200);
-    assert_eq!(resigned.json()["id"], signed["id"]);
+    assert_eq!(resigned.status, 202, "{}", resigned.body);
     // And the old number is free for someone else.
     let mut someone = worker_body();
     someone["name"] = json!("李桂兰");
@@ -499,7 +538,7 @@ async fn the_worker_manages_their_sign_up_through_the_link(backend: Backend) {
     assert_ne!(other.json()["id"], signed["id"]);
 
     // A worker cannot take a number another worker has.
-    let new_link = path_of(resigned.json()["manage_url"].as_str().unwrap());
+    let new_link = latest_manage_link(&api, signed["id"].as_str().unwrap()).await;
     let mut taken = worker_body();
     taken["action"] = json!("edit");
     taken["phone"] = json!("13900000002");
@@ -581,4 +620,24 @@ async fn listing_filters_and_pages(backend: Backend) {
         .json();
     assert_eq!(third["jobs"].as_array().unwrap().len(), 1);
     assert!(third["next"].is_null());
+}
+
+/// The manage link last sent to a worker's number (someone signed up with it again).
+async fn latest_manage_link(api: &TestApi, worker_id: &str) -> String {
+    let station = api.state.app.stations.default_station().clone();
+    query_all(
+        &*api.store.store,
+        Query::index_newest_first(
+            Index::Gsi2,
+            keys::notices_of_worker(&station.id, worker_id),
+            10,
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|i| lingong_core::records::notice_from_item(i).unwrap())
+    .find(|n| n.kind == lingong_core::notices::NoticeKind::ManageLink)
+    .and_then(|n| n.data.link_path)
+    .unwrap()
 }

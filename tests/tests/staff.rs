@@ -467,19 +467,20 @@ async fn desk_registration_records_consent_in_person(backend: Backend) {
     let (_, workers, _) =
         lingong_tests::count_records(&*api.store.store, "xining-chengzhong").await;
     assert_eq!(workers, 1);
-    // The worker's own view shows consent given in person, at the desk.
+    // Signing up online with the number finds the desk registration: its owner is
+    // sent their manage link.
     let signed = api
         .post_json(
             "/api/workers",
             &json!({"name": "马秀英", "phone": "13900000002", "trades": ["cleaning"], "districts": ["chengzhong"], "consent": true}),
             &[],
         )
-        .await
-        .json();
+        .await;
     assert_eq!(
-        signed["updated"], true,
+        signed.status, 202,
         "the desk registration is the same worker"
     );
+    assert_eq!(signed.json()["status"], "link_sent");
 }
 
 async fn logging_out_ends_the_session(backend: Backend) {

@@ -38,6 +38,18 @@ async fn sign_up(api: &TestApi, name: &str, phone: &str) -> String {
     answer.json()["id"].as_str().unwrap().to_owned()
 }
 
+async fn worker_id(api: &TestApi, phone: &str) -> String {
+    let station = api.state.app.stations.default_station().clone();
+    let phone = lingong_core::phone::MobileNumber::parse("phone", phone).unwrap();
+    api.state
+        .app
+        .worker_by_phone(&station, &phone)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 async fn apply(api: &TestApi, job_id: &str, name: &str, phone: &str) {
     let answer = api
         .post_json(
@@ -127,8 +139,9 @@ async fn placements_are_recorded_and_cancelled(backend: Backend) {
         listed["jobs"].as_array().unwrap().is_empty(),
         "two of two places taken: filled"
     );
-    let worker_a = sign_up(&api, "马秀英", "13900000002").await;
-    let worker_b = sign_up(&api, "李桂兰", "13900000003").await;
+    // They applied from the board, which signed them up.
+    let worker_a = worker_id(&api, "13900000002").await;
+    let worker_b = worker_id(&api, "13900000003").await;
     let (cookie, csrf) = login(&api, "clerk").await;
 
     let record = format!("/staff/jobs/{id}/placements/{worker_a}/record");

@@ -36,7 +36,7 @@ pub use reports::{Filed, ReportError, report_action};
 pub use sms::{InboundError, InboundOutcome};
 pub use staff::{Actor, AddStaffError, LoginError, SessionError};
 pub use sweep::SweepReport;
-pub use workers::SIGN_UP;
+pub use workers::{SIGN_UP, manage_path};
 
 use crate::{
     clock::Clock,
@@ -80,8 +80,11 @@ pub struct Submission<'a> {
 pub enum Outcome {
     /// A new record.
     Created,
-    /// An existing record was updated (a worker signing up again).
+    /// An existing record was updated (a worker registered again at the desk).
     Updated,
+    /// The number was registered already: its owner was sent a fresh manage link and
+    /// nothing else changed (whoever typed the number learns nothing more).
+    LinkSent,
 }
 
 impl Outcome {
@@ -89,14 +92,15 @@ impl Outcome {
         match self {
             Outcome::Created => "created",
             Outcome::Updated => "updated",
+            Outcome::LinkSent => "link_sent",
         }
     }
 
     fn parse(text: &str) -> Outcome {
-        if text == "updated" {
-            Outcome::Updated
-        } else {
-            Outcome::Created
+        match text {
+            "updated" => Outcome::Updated,
+            "link_sent" => Outcome::LinkSent,
+            _ => Outcome::Created,
         }
     }
 }

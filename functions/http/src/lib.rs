@@ -47,12 +47,8 @@ pub struct AppState {
 impl AppState {
     /// The path of the link that manages `kind` record `id` (`jobs` or `workers`).
     pub fn manage_path(&self, kind: &str, station: &Station, id: &str, token: &str) -> String {
-        let station_param = if station.id == self.app.stations.default_station().id {
-            String::new()
-        } else {
-            format!("&station={}", station.id)
-        };
-        format!("/api/{kind}/{id}/manage?token={token}{station_param}")
+        let default = station.id == self.app.stations.default_station().id;
+        lingong_core::app::manage_path(kind, &station.id, id, token, default)
     }
 
     /// `path` as an absolute URL for a person to keep.

@@ -74,6 +74,29 @@ pub async fn sign_up(
             if !saved.replayed {
                 guard::record(&state, &headers, &submitted, &station, "phone").await;
             }
+            if saved.outcome == Outcome::LinkSent {
+                // Nothing about the record, and no link, to whoever typed the number.
+                let message = lingong_core::i18n::t(lang, "confirm.worker_link_sent");
+                let mut response = match flavor {
+                    Flavor::Json => (
+                        StatusCode::ACCEPTED,
+                        Json(json!({ "status": "link_sent", "message": message })),
+                    )
+                        .into_response(),
+                    Flavor::Html => page(
+                        &state,
+                        StatusCode::ACCEPTED,
+                        "pages/worker_saved.html",
+                        context! { link_sent => true, ..context_of(&station, lang, "signup/") },
+                    ),
+                };
+                if saved.replayed {
+                    response
+                        .headers_mut()
+                        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                }
+                return response;
+            }
             let worker = &saved.record;
             let manage_url = state.absolute(
                 &headers,

@@ -8,21 +8,45 @@ use crate::{
     input::RawInput,
     job::{Source, is_id, new_id},
     keys,
+    notices::{Notice, NoticeData, NoticeKind, Recipient, notice_id},
     problem::{FieldError, Invalid},
-    records::{Claim, claim_from_item, claim_item, skill_items, worker_from_item, worker_item},
+    records::{
+        Claim, claim_from_item, claim_item, notice_item, skill_items, worker_from_item, worker_item,
+    },
     secrets::ManageToken,
     station::Station,
     store::{Condition, Key, Query, SortKeyRange, StoreError, Write, query_all},
     worker::{Consent, ConsentMethod, Worker, WorkerDraft, WorkerStatus},
 };
 
+/// The path of a manage link: `/api/<kind>/<id>/manage?token=…` (and the station when it
+/// is not the deployment's default).
+pub fn manage_path(
+    kind: &str,
+    station: &crate::station::StationId,
+    id: &str,
+    token: &str,
+    default: bool,
+) -> String {
+    if default {
+        format!("/api/{kind}/{id}/manage?token={token}")
+    } else {
+        format!(
+            "/api/{kind}/{id}/manage?token={token}&station={}",
+            station.as_str()
+        )
+    }
+}
+
 /// The action name of signing up (idempotency records, fingerprints).
 pub const SIGN_UP: &str = "sign_up";
 
 impl App {
-    /// Signs a worker up. One worker per phone number per station: signing up again
-    /// with the same number updates that worker (and issues a new manage link, so the
-    /// old one stops working) instead of creating a second record.
+    /// Signs a worker up. One worker per phone number per station. Online, a number
+    /// that is registered already changes nothing: its owner is sent a fresh manage
+    /// link by SMS or e-mail (so nobody can take over a record by typing its number).
+    /// At the desk, where staff see the person, signing up again updates that worker
+    /// and issues a new manage link (the old one stops working).
     pub async fn sign_up(&self, submission: Submission<'_>) -> Result<Saved<Worker>, SubmitError> {
         let station = self
             .station(submission.station)
@@ -70,6 +94,49 @@ impl App {
                 None => None,
             };
             let (worker, mut writes, outcome) = match existing {
+                // Someone typed a number that is registered. Whoever it was, they get
+                // no link and change nothing: the number's owner is sent a fresh
+                // manage link (at most one a day), which is also how a worker who lost
+                // their link gets it back.
+                Some(before) if submission.source == Source::Online => {
+                    let token = ManageToken::random()?;
+                    let day = station.today(now).format("%Y%m%d").to_string();
+                    let notice_key = keys::notice(
+                        &station.id,
+                        &notice_id(&day, &before.id, NoticeKind::ManageLink),
+                    );
+                    let writes = if self.store.get(&notice_key).await?.is_some() {
+                        Vec::new()
+                    } else {
+                        let mut worker = before.clone();
+                        worker.manage_token_hash = token.hash();
+                        worker.version = before.version + 1;
+                        let default = station.id == self.stations.default_station().id;
+                        let mut notice = Notice::new(
+                            station.id.clone(),
+                            NoticeKind::ManageLink,
+                            (&day, &before.id),
+                            Recipient::worker(&before),
+                            NoticeData {
+                                link_path: Some(manage_path(
+                                    "workers",
+                                    &station.id,
+                                    &before.id,
+                                    token.as_str(),
+                                    default,
+                                )),
+                                ..NoticeData::default()
+                            },
+                            now,
+                        );
+                        notice.worker_id = Some(before.id.clone());
+                        vec![
+                            Write::replace(worker_item(&worker)?, before.version),
+                            Write::create(notice_item(&notice)?),
+                        ]
+                    };
+                    ((before, token), writes, Outcome::LinkSent)
+                }
                 Some(before) => {
                     let token = self.token_for("worker", &before.id, key)?;
                     let mut worker = before.clone();

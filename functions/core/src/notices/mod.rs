@@ -50,11 +50,13 @@ pub enum NoticeKind {
     PaidCheck,
     /// To a worker who answered "not paid": the complaint's reference number.
     UnpaidReceived,
+    /// A fresh manage link, to the registered number (someone signed up with it again).
+    ManageLink,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::Offer,
         NoticeKind::Placed,
         NoticeKind::WorkerPlaced,
@@ -64,6 +66,7 @@ impl NoticeKind {
         NoticeKind::Unsubscribed,
         NoticeKind::PaidCheck,
         NoticeKind::UnpaidReceived,
+        NoticeKind::ManageLink,
     ];
 
     /// The name in ids, template names and JSON.
@@ -78,6 +81,7 @@ impl NoticeKind {
             NoticeKind::Unsubscribed => "unsubscribed",
             NoticeKind::PaidCheck => "paid_check",
             NoticeKind::UnpaidReceived => "unpaid_received",
+            NoticeKind::ManageLink => "manage_link",
         }
     }
 }
