@@ -91,6 +91,12 @@ async fn a_complaint_moves_through_its_states_and_is_counted(backend: Backend) {
     assert_eq!(complaint.employer_id.as_deref(), Some(employer_id.as_str()));
 
     let (cookie, csrf) = login(&api, "clerk").await;
+    let home = get_as(&api, "/staff/", Some(&cookie)).await;
+    assert!(
+        home.body.contains("<strong>1</strong> 条维权投诉待处理"),
+        "{}",
+        home.body
+    );
     let queue = get_as(&api, "/staff/complaints", Some(&cookie)).await;
     assert_eq!(queue.status, 200);
     assert!(queue.body.contains(&reference) && queue.body.contains("已收到 (1)"));

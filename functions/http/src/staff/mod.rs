@@ -393,15 +393,29 @@ async fn dashboard(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
             .await?
             .len();
         let moderation = app.moderation(&staff.station).await?;
-        Ok::<_, lingong_core::store::StoreError>((pending, published, moderation))
+        let open_complaints: usize = app
+            .complaint_counts_by_state(&staff.actor)
+            .await?
+            .iter()
+            .filter(|(status, _)| !status.is_closed())
+            .map(|(_, n)| n)
+            .sum();
+        let parked = app.parked_notices(&staff.station, 200).await?.len();
+        Ok::<_, lingong_core::store::StoreError>((
+            pending,
+            published,
+            moderation,
+            open_complaints,
+            parked,
+        ))
     }
     .await;
     match counts {
-        Ok((pending, published, moderation)) => staff.render(
+        Ok((pending, published, moderation, open_complaints, parked)) => staff.render(
             &state,
             StatusCode::OK,
             "staff/dashboard.html",
-            context! { pending, published, moderation => moderation_name(moderation) },
+            context! { pending, published, open_complaints, parked, moderation => moderation_name(moderation) },
         ),
         Err(e) => staff.failure(&state, e.into()),
     }
