@@ -1,5 +1,5 @@
 //! The weekly station report, end to end on DynamoDB Local and on the embedded store:
-//! known employers, workers, jobs, offers, placements and a parked notice written
+//! known employers, workers, jobs, offers, placements, complaints and a parked notice written
 //! through the use cases with a fixed clock over two weeks, the report made and sent
 //! over real SMTP by the step `lingong report --send` and the `lingong-report` function
 //! run, then the message the sink received parsed and every figure checked against
@@ -151,6 +151,8 @@ async fn the_weekly_report_arrives_with_the_figures_the_data_implies(backend: Ba
         )
         .await;
     take(&f, &j1.id, &w1).await;
+    // A worker comes to the desk: not paid. Filed the week before, closed last week.
+    let unpaid = complain(&f, "欠了三天工资，打电话不接。").await;
 
     // Last week (Monday 23 – Sunday 29 November): three workers sign up; employer A
     // (known) posts moving for two at 260, employers B and C (new) post cleaning for
@@ -185,6 +187,27 @@ async fn the_weekly_report_arrives_with_the_figures_the_data_implies(backend: Ba
     take(&f, &j2.id, &w3).await;
     take(&f, &j2.id, &w5).await;
     take(&f, &j1.id, &w2).await;
+    // One complaint filed last week; the week before's is settled.
+    complain(&f, "想问问灵活就业人员怎么交养老保险。").await;
+    let clerk = lingong_core::app::Actor {
+        station: station.id.clone(),
+        username: "clerk".into(),
+        role: lingong_core::staff::Role::Staff,
+        session_id: "report-test".into(),
+    };
+    f.app
+        .advance_complaint(
+            &clerk,
+            &unpaid,
+            &lingong_core::app::ComplaintStep {
+                status: "resolved",
+                note: "用人方已当面结清三天工资。",
+                employer_id: "",
+                version: "",
+            },
+        )
+        .await
+        .unwrap();
     // Sunday, one minute before midnight: still last week.
     f.clock.set(at("2026-11-29T23:59:00+08:00"));
     let j4 = f
@@ -203,6 +226,7 @@ async fn the_weekly_report_arrives_with_the_figures_the_data_implies(backend: Ba
     f.clock.set(at("2026-11-30T07:00:00+08:00"));
     f.sign_up("六号", &["cleaning"], &["chengzhong"], &[]).await;
     f.post_job(5, &[("daily_wage_yuan", "300")]).await;
+    complain(&f, "工地上没有安全帽，想反映一下。").await;
 
     // The offer's SMS was claimed by a sender that never reported back: the sweep parks
     // it for staff.
@@ -294,8 +318,8 @@ async fn the_weekly_report_arrives_with_the_figures_the_data_implies(backend: Ba
         ("fill_rate", "66.7", "100", "▼ 33.3"),
         ("average_wage", "228", "200", "▲ 28"),
         ("openings_per_job_seeker", "2", "1", "▲ 1"),
-        ("complaints_opened", "0", "0", "="),
-        ("complaints_closed", "0", "0", "="),
+        ("complaints_opened", "1", "1", "="),
+        ("complaints_closed", "1", "0", "▲ 1"),
     ];
     for (figure, now, before, change) in expected {
         let label = t(Lang::Zh, &format!("station_report.{figure}"));
@@ -435,6 +459,31 @@ async fn the_weekly_report_arrives_with_the_figures_the_data_implies(backend: Ba
 }
 
 /// A worker takes a place on a job (as an application from the board would).
+/// Files a complaint as someone at the desk would; returns its id.
+async fn complain(f: &Fixture, description: &str) -> String {
+    let mut input = lingong_core::input::RawInput::new();
+    for (name, value) in [
+        ("kind", "unpaid"),
+        ("name", "韩建国"),
+        ("phone", unique_phone().as_str()),
+        ("description", description),
+        ("consent", "true"),
+    ] {
+        input.push(name, value);
+    }
+    f.app
+        .file_complaint(lingong_core::app::Submission {
+            station: None,
+            input: &input,
+            idempotency_key: None,
+            source: lingong_core::job::Source::Desk,
+        })
+        .await
+        .unwrap()
+        .record
+        .id
+}
+
 async fn take(f: &Fixture, job_id: &str, worker: &lingong_core::worker::Worker) {
     let outcome = f
         .app
