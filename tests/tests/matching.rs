@@ -534,8 +534,70 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
         .apply_to_job(None, &job.id, &form, None)
         .await
         .unwrap();
-    assert!(matches!(again, ApplyOutcome::Placed { newly: false, .. }));
+    // The same number again, without the request key that signed it up: whoever sent it
+    // is told a message went to the number; nothing about the place is shown.
+    assert!(matches!(again, ApplyOutcome::ConfirmationSent));
     assert_eq!(f.job(&job.id).await.placed, 1);
+    // A registered worker's number typed on another job: no place on a stranger's word,
+    // the job is offered to the number, and its owner's acceptance places them.
+    let registered = f
+        .sign_up("李桂兰", &["cleaning"], &["chengzhong"], &[])
+        .await;
+    let second = f.post_job(1, &[]).await;
+    let mut typed = RawInput::new();
+    typed.push("name", "冒名者");
+    typed.push("phone", registered.phone.as_str());
+    typed.push("consent", "true");
+    let outcome = f
+        .app
+        .apply_to_job(None, &second.id, &typed, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, ApplyOutcome::ConfirmationSent),
+        "{outcome:?}"
+    );
+    assert_eq!(f.job(&second.id).await.placed, 0);
+    let offers = f.offers(&second.id).await;
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].worker_id, registered.id);
+    let notice = f
+        .app
+        .notice(
+            &f.station,
+            &format!("{}.{}.offer", second.id, registered.id),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(notice.to.phone, registered.phone);
+    // Typed again: no second offer or message.
+    f.app
+        .apply_to_job(None, &second.id, &typed, None)
+        .await
+        .unwrap();
+    assert_eq!(f.offers(&second.id).await.len(), 1);
+    let accepted = f
+        .app
+        .answer_offer(
+            None,
+            &offers[0].id,
+            &f.sig(&offers[0].id),
+            lingong_core::app::Answer::Accept,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        accepted,
+        AnswerOutcome::Placed { newly: true, .. }
+    ));
+    let holder = f
+        .app
+        .worker(&f.station, &registered.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder.name.as_str(), "李桂兰", "the record is unchanged");
     // The job is full now: the next applicant is told so, and is not signed up.
     let mut other = RawInput::new();
     other.push("name", "韩建国");

@@ -25,7 +25,7 @@ lingong_tests::on_both_backends!(
     sms_replies_answer_the_newest_follow_up,
 );
 
-/// Posts a job, signs a worker up and places them on it; returns (job id, worker id).
+/// Posts a job and places a new worker on it; returns (job id, worker id).
 async fn placed(api: &TestApi, phone: &str, employer_phone: &str) -> (String, String) {
     let job = api
         .post_json(
@@ -42,15 +42,7 @@ async fn placed(api: &TestApi, phone: &str, employer_phone: &str) -> (String, St
         .await;
     assert_eq!(job.status, 201, "{}", job.body);
     let job_id = job.json()["id"].as_str().unwrap().to_owned();
-    let worker = api
-        .post_json(
-            "/api/workers",
-            &json!({"name": "马秀英", "phone": phone, "trades": ["cleaning"], "districts": ["chengzhong"], "consent": true}),
-            &[("x-forwarded-for", phone)],
-        )
-        .await;
-    assert_eq!(worker.status, 201, "{}", worker.body);
-    let worker_id = worker.json()["id"].as_str().unwrap().to_owned();
+    // Applying from the board signs the worker up and takes the place.
     let applied = api
         .post_json(
             &format!("/api/jobs/{job_id}/apply"),
@@ -59,6 +51,7 @@ async fn placed(api: &TestApi, phone: &str, employer_phone: &str) -> (String, St
         )
         .await;
     assert_eq!(applied.status, 201, "{}", applied.body);
+    let worker_id = applied.json()["worker_id"].as_str().unwrap().to_owned();
     (job_id, worker_id)
 }
 

@@ -335,6 +335,7 @@ pub async fn apply(
         Ok(ApplyOutcome::Full) => (StatusCode::CONFLICT, "full"),
         Ok(ApplyOutcome::NotOpen) => (StatusCode::CONFLICT, "not_open"),
         Ok(ApplyOutcome::Blocked) => (StatusCode::FORBIDDEN, "blocked"),
+        Ok(ApplyOutcome::ConfirmationSent) => (StatusCode::ACCEPTED, "confirmation_sent"),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error"),
     };
     match result {

@@ -160,25 +160,11 @@ impl App {
         {
             return Err(Invalid::one(FieldError::new("worker_id", "error.already_offered")).into());
         }
-        let settings = &station.matching;
-        let today = station.today(now);
-        let window_start = now - Duration::days(i64::from(settings.window_days));
-        let (window_first, _) = fairness::window(today, settings);
-        let earliest = window_first.min(job.dates.start) - Duration::days(MAX_SPAN_DAYS);
-        let history = history(
-            &*self.store,
-            &station.id,
-            &worker.id,
-            window_start,
-            earliest,
-        )
-        .await?;
-        if fairness::is_busy(&history.placements, &job.dates) {
+        let (busy, factors, [offer_write, notice_write]) =
+            self.single_offer(&station, &job, &worker, now).await?;
+        if busy {
             return Err(Invalid::one(FieldError::new("worker_id", "error.worker_busy")).into());
         }
-        let factors = fairness::factors(&worker, &job, &history, now, today, settings);
-        let [offer_write, notice_write] =
-            self.offer_writes(&station, &job, &worker, 0, 0, factors.clone(), now)?;
         let offer = match &offer_write {
             Write::Put { item, .. } => crate::records::offer_from_item(item)?,
             _ => return Err(StoreError::Invalid("an offer write is a put".into()).into()),
@@ -205,6 +191,35 @@ impl App {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// One offer of `job` to `worker` outside the waves (by staff, or because the worker
+    /// asked for it): whether they hold work on those dates already, their factors (as
+    /// a ranking would list them), and the offer and notice writes.
+    pub(crate) async fn single_offer(
+        &self,
+        station: &Station,
+        job: &Job,
+        worker: &Worker,
+        now: DateTime<Utc>,
+    ) -> Result<(bool, crate::matching::rank::Factors, [Write; 2]), StoreError> {
+        let settings = &station.matching;
+        let today = station.today(now);
+        let window_start = now - Duration::days(i64::from(settings.window_days));
+        let (window_first, _) = fairness::window(today, settings);
+        let earliest = window_first.min(job.dates.start) - Duration::days(MAX_SPAN_DAYS);
+        let history = history(
+            &*self.store,
+            &station.id,
+            &worker.id,
+            window_start,
+            earliest,
+        )
+        .await?;
+        let busy = fairness::is_busy(&history.placements, &job.dates);
+        let factors = fairness::factors(worker, job, &history, now, today, settings);
+        let writes = self.offer_writes(station, job, worker, 0, 0, factors.clone(), now)?;
+        Ok((busy, factors, writes))
     }
 
     /// Staff run the job's next wave now instead of waiting for the stream or the sweep.

@@ -124,6 +124,9 @@ pub enum ApplyOutcome {
     NotOpen,
     /// Staff or the employer asked that this worker not be placed here.
     Blocked,
+    /// The number is registered: the job was offered to it (or the worker holds the
+    /// place, or has an open offer), and its owner confirms from their message.
+    ConfirmationSent,
 }
 
 /// Why an application was not taken.
@@ -574,7 +577,14 @@ impl App {
                     }
                     None => None,
                 };
-                (worker, token)
+                match token {
+                    // A retry of this very application, which signed them up: go on.
+                    Some(token) => (worker, Some(token)),
+                    // Someone typed a registered number. Placing them would hand their
+                    // name and number to the employer on a stranger's word: the job is
+                    // offered to the number instead, and its owner confirms.
+                    None => return self.offer_on_request(&station, &job, worker, now).await,
+                }
             }
             // Someone new is signed up only for a job that takes workers.
             None => {
@@ -661,6 +671,58 @@ impl App {
             PlaceOutcome::Full => ApplyOutcome::Full,
             PlaceOutcome::NotOpen => ApplyOutcome::NotOpen,
         })
+    }
+
+    /// An application made with a registered number: the job is offered to that worker
+    /// (SMS or e-mail, the offer link and the SMS replies), unless they hold the place
+    /// already or have an open offer for it. Whoever applied learns only that a message
+    /// went to the number.
+    async fn offer_on_request(
+        &self,
+        station: &Station,
+        job: &Job,
+        worker: Worker,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ApplyOutcome, ApplyError> {
+        if worker.hold.is_some()
+            || self
+                .store
+                .get(&keys::employer_block(
+                    &station.id,
+                    &job.employer_id,
+                    &worker.id,
+                ))
+                .await?
+                .is_some()
+        {
+            return Ok(ApplyOutcome::Blocked);
+        }
+        if let Some(item) = self
+            .store
+            .get(&keys::placement(&station.id, &job.id, &worker.id))
+            .await?
+            && placement_from_item(&item)?.status != PlacementStatus::Cancelled
+        {
+            return Ok(ApplyOutcome::ConfirmationSent);
+        }
+        match job.status {
+            JobStatus::Filled => return Ok(ApplyOutcome::Full),
+            JobStatus::Published if job.open_places() == 0 => return Ok(ApplyOutcome::Full),
+            JobStatus::Published => {}
+            _ => return Ok(ApplyOutcome::NotOpen),
+        }
+        if let Some(item) = self
+            .store
+            .get(&keys::offer(&station.id, &job.id, &worker.id))
+            .await?
+            && offer_from_item(&item)?.is_open()
+        {
+            return Ok(ApplyOutcome::ConfirmationSent);
+        }
+        let (_, _, writes) = self.single_offer(station, job, &worker, now).await?;
+        self.store.write(writes.into()).await?;
+        tracing::info!(station = %station.id, job = %job.id, worker = %worker.id, "offered on the worker's application");
+        Ok(ApplyOutcome::ConfirmationSent)
     }
 
     /// A worker by id (for staff tools and tests).
