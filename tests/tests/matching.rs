@@ -35,6 +35,7 @@ lingong_tests::on_both_backends!(
     a_new_worker_is_offered_open_jobs,
     decisions_explain_every_ranking_and_can_be_recomputed,
     applying_from_the_board_signs_up_and_takes_a_place,
+    a_worker_holds_one_place_per_day,
 );
 
 async fn candidates_come_from_the_index_and_are_filtered(backend: Backend) {
@@ -611,4 +612,58 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
         ApplyOutcome::Full
     ));
     let _: Fixture = f;
+}
+
+async fn a_worker_holds_one_place_per_day(backend: Backend) {
+    let f = fixture(backend).await;
+    let worker = f
+        .sign_up("一人两单", &["cleaning"], &["chengzhong"], &[])
+        .await;
+    // Two jobs on overlapping days, each offered to the worker before either is taken.
+    let first = f
+        .post_job(
+            1,
+            &[("start_date", "2026-12-01"), ("end_date", "2026-12-03")],
+        )
+        .await;
+    let second = f
+        .post_job(
+            1,
+            &[("start_date", "2026-12-03"), ("end_date", "2026-12-04")],
+        )
+        .await;
+    f.wave(&first.id).await;
+    f.wave(&second.id).await;
+    let accept = |job_id: String| {
+        let f = &f;
+        async move {
+            let offer = f.offers(&job_id).await.remove(0);
+            f.app
+                .answer_offer(None, &offer.id, &f.sig(&offer.id), Answer::Accept)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(matches!(
+        accept(first.id.clone()).await,
+        AnswerOutcome::Placed { newly: true, .. }
+    ));
+    // The second overlaps on the 3rd: refused, the offer withdrawn for the next wave.
+    assert_eq!(accept(second.id.clone()).await, AnswerOutcome::BusyDates);
+    assert_eq!(f.job(&second.id).await.placed, 0);
+    let offer = f.offers(&second.id).await.remove(0);
+    assert_eq!(offer.status, OfferStatus::Withdrawn);
+    // Work on the days after the held place is taken as usual.
+    let later = f
+        .post_job(
+            1,
+            &[("start_date", "2026-12-04"), ("end_date", "2026-12-05")],
+        )
+        .await;
+    f.wave(&later.id).await;
+    assert!(matches!(
+        accept(later.id.clone()).await,
+        AnswerOutcome::Placed { newly: true, .. }
+    ));
+    assert_eq!(worker.id, f.offers(&later.id).await[0].worker_id);
 }

@@ -92,6 +92,7 @@ fn outcome_name(outcome: &AnswerOutcome) -> &'static str {
         AnswerOutcome::Declined => "declined",
         AnswerOutcome::Full => "full",
         AnswerOutcome::NotOpen => "not_open",
+        AnswerOutcome::BusyDates => "busy_dates",
         AnswerOutcome::AlreadyAccepted => "cannot_decline",
     }
 }
@@ -103,6 +104,11 @@ fn done_text(done: &str, lang: Lang, station: &Station) -> Option<String> {
         "declined" => t(lang, "offer.declined").to_owned(),
         "full" => t(lang, "offer.full").to_owned(),
         "not_open" => t(lang, "offer.not_open").to_owned(),
+        "busy_dates" => lingong_core::i18n::tf(
+            lang,
+            "offer.busy_dates",
+            &[("hotline", station.hotline.as_str().into())],
+        ),
         "cannot_decline" => lingong_core::i18n::tf(
             lang,
             "offer.cannot_decline",
@@ -256,6 +262,7 @@ pub async fn answer(
                 let status = match outcome {
                     AnswerOutcome::Full
                     | AnswerOutcome::NotOpen
+                    | AnswerOutcome::BusyDates
                     | AnswerOutcome::AlreadyAccepted => StatusCode::CONFLICT,
                     _ => StatusCode::OK,
                 };
@@ -335,6 +342,7 @@ pub async fn apply(
         Ok(ApplyOutcome::Full) => (StatusCode::CONFLICT, "full"),
         Ok(ApplyOutcome::NotOpen) => (StatusCode::CONFLICT, "not_open"),
         Ok(ApplyOutcome::Blocked) => (StatusCode::FORBIDDEN, "blocked"),
+        Ok(ApplyOutcome::BusyDates) => (StatusCode::CONFLICT, "busy_dates"),
         Ok(ApplyOutcome::ConfirmationSent) => (StatusCode::ACCEPTED, "confirmation_sent"),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error"),
     };
@@ -383,9 +391,9 @@ pub async fn apply(
         }
         Ok(_) => {
             let message = match outcome {
-                "blocked" => lingong_core::i18n::tf(
+                "blocked" | "busy_dates" => lingong_core::i18n::tf(
                     lang,
-                    "apply.blocked",
+                    &format!("apply.{outcome}"),
                     &[("hotline", station.hotline.as_str().into())],
                 ),
                 other => t(lang, &format!("apply.{other}")).to_owned(),

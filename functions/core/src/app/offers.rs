@@ -65,6 +65,8 @@ pub enum PlaceOutcome {
     Full,
     /// The job no longer takes workers (closed, taken down, over).
     NotOpen,
+    /// The worker holds a place on another job on some of the same days.
+    BusyDates,
 }
 
 /// The result of answering an offer.
@@ -83,6 +85,8 @@ pub enum AnswerOutcome {
     Full,
     /// The job no longer takes workers.
     NotOpen,
+    /// The worker holds a place on another job on some of the same days.
+    BusyDates,
     /// Already accepted: declining needs a call to the station.
     AlreadyAccepted,
 }
@@ -124,6 +128,8 @@ pub enum ApplyOutcome {
     NotOpen,
     /// Staff or the employer asked that this worker not be placed here.
     Blocked,
+    /// The worker holds a place on another job on some of the same days.
+    BusyDates,
     /// The number is registered: the job was offered to it (or the worker holds the
     /// place, or has an open offer), and its owner confirms from their message.
     ConfirmationSent,
@@ -268,6 +274,7 @@ impl App {
                     }
                     PlaceOutcome::Full => AnswerOutcome::Full,
                     PlaceOutcome::NotOpen => AnswerOutcome::NotOpen,
+                    PlaceOutcome::BusyDates => AnswerOutcome::BusyDates,
                 })
             }
             Answer::Decline => self.decline(station, offer, via).await,
@@ -386,6 +393,24 @@ impl App {
                     PlaceOutcome::NotOpen
                 });
             }
+            // One place at a time: not two jobs on the same day. The offer, if any, is
+            // withdrawn so the job's next wave goes on without waiting for it.
+            if self.holds_place_on(station, &worker.id, &job).await? {
+                if let Some(offer) = offer.filter(|o| o.is_open()) {
+                    let mut after = offer.clone();
+                    after.close(OfferStatus::Withdrawn, via, now);
+                    after.version = offer.version + 1;
+                    match self
+                        .store
+                        .write(vec![Write::replace(offer_item(&after)?, offer.version)])
+                        .await
+                    {
+                        Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                return Ok(PlaceOutcome::BusyDates);
+            }
             let mut after = job.clone();
             after.placed += 1;
             after.updated_at = now;
@@ -448,6 +473,33 @@ impl App {
             }
         }
         Err(OfferError::Busy)
+    }
+
+    /// Whether `worker_id` holds a place on another job on any of `job`'s days.
+    async fn holds_place_on(
+        &self,
+        station: &Station,
+        worker_id: &str,
+        job: &Job,
+    ) -> Result<bool, StoreError> {
+        let earliest = job.dates.start - chrono::Duration::days(crate::dates::MAX_SPAN_DAYS);
+        let held: Vec<Placement> = crate::store::query_all(
+            &*self.store,
+            Query {
+                index: Some(Index::Gsi2),
+                range: crate::store::SortKeyRange::Between(
+                    earliest.to_string(),
+                    format!("{}#~", job.dates.end),
+                ),
+                ..Query::partition(keys::placements_of_worker(&station.id, worker_id), 100)
+            },
+        )
+        .await?
+        .iter()
+        .map(placement_from_item)
+        .filter(|p| p.as_ref().map_or(true, |p| p.job_id != job.id))
+        .collect::<Result<_, _>>()?;
+        Ok(crate::matching::fairness::is_busy(&held, &job.dates))
     }
 
     /// The notices a placement makes: the employer learns the worker's name and phone
@@ -670,6 +722,7 @@ impl App {
             },
             PlaceOutcome::Full => ApplyOutcome::Full,
             PlaceOutcome::NotOpen => ApplyOutcome::NotOpen,
+            PlaceOutcome::BusyDates => ApplyOutcome::BusyDates,
         })
     }
 

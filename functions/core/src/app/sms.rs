@@ -129,6 +129,8 @@ pub enum InboundOutcome {
     Help,
     /// The number belongs to no worker; nothing was done.
     UnknownNumber,
+    /// The worker holds a place on those days already (an SMS says so).
+    BusyDates,
     /// The pay follow-up was answered "paid".
     PaidRecorded,
     /// The pay follow-up was answered "not paid": a complaint is open (an SMS gives
@@ -147,6 +149,7 @@ impl InboundOutcome {
             InboundOutcome::Unsubscribed,
             InboundOutcome::Help,
             InboundOutcome::UnknownNumber,
+            InboundOutcome::BusyDates,
             InboundOutcome::PaidRecorded,
             InboundOutcome::ComplaintOpened,
         ]
@@ -169,6 +172,7 @@ impl InboundOutcome {
             InboundOutcome::Unsubscribed => "unsubscribed",
             InboundOutcome::Help => "help",
             InboundOutcome::UnknownNumber => "unknown_number",
+            InboundOutcome::BusyDates => "busy_dates",
             InboundOutcome::PaidRecorded => "paid_recorded",
             InboundOutcome::ComplaintOpened => "complaint_opened",
         }
@@ -368,6 +372,11 @@ impl App {
             AnswerOutcome::Full | AnswerOutcome::NotOpen => {
                 self.job_full_notice(&station, &worker, &job_id).await?;
                 InboundOutcome::Full
+            }
+            AnswerOutcome::BusyDates => {
+                self.reply_once(&station, &worker, NoticeKind::BusyDates)
+                    .await?;
+                InboundOutcome::BusyDates
             }
         })
     }

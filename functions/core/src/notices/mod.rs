@@ -52,11 +52,13 @@ pub enum NoticeKind {
     UnpaidReceived,
     /// A fresh manage link, to the registered number (someone signed up with it again).
     ManageLink,
+    /// To a worker who accepted work on days they are booked already.
+    BusyDates,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 10] = [
+    pub const ALL: [NoticeKind; 11] = [
         NoticeKind::Offer,
         NoticeKind::Placed,
         NoticeKind::WorkerPlaced,
@@ -67,6 +69,7 @@ impl NoticeKind {
         NoticeKind::PaidCheck,
         NoticeKind::UnpaidReceived,
         NoticeKind::ManageLink,
+        NoticeKind::BusyDates,
     ];
 
     /// The name in ids, template names and JSON.
@@ -82,6 +85,7 @@ impl NoticeKind {
             NoticeKind::PaidCheck => "paid_check",
             NoticeKind::UnpaidReceived => "unpaid_received",
             NoticeKind::ManageLink => "manage_link",
+            NoticeKind::BusyDates => "busy_dates",
         }
     }
 }
