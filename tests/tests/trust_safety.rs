@@ -53,6 +53,7 @@ lingong_tests::on_both_backends!(
     addresses_and_phone_numbers_are_rate_limited,
     retries_count_once,
     enough_reports_send_a_posting_back_to_review,
+    a_verified_employers_number_typed_online_waits_for_that_number,
 );
 
 async fn the_honeypot_stops_robots(backend: Backend) {
@@ -265,4 +266,95 @@ async fn listed(api: &TestApi) -> usize {
         .as_array()
         .unwrap()
         .len()
+}
+
+async fn a_verified_employers_number_typed_online_waits_for_that_number(backend: Backend) {
+    use lingong_core::{
+        job::{AWAITING_CONFIRMATION, JobStatus},
+        notices::{NoticeKind, notice_id},
+    };
+    use lingong_tests::console::{login, post_form_as, with_staff};
+    let api = with_staff(backend).await;
+    let first = api.post_json("/api/jobs", &job(7), &[]).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let station = api.state.app.stations.default_station().clone();
+    let first_id = first.json()["id"].as_str().unwrap().to_owned();
+    let employer_id = api
+        .state
+        .app
+        .job(&station, &first_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .employer_id;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let verified = post_form_as(
+        &api,
+        &format!("/staff/employers/{employer_id}/verify"),
+        Some(&cookie),
+        &[
+            ("_csrf", &csrf),
+            ("credit_code", "91350100M000100Y43"),
+            ("licence_name", "西宁某物业服务有限公司"),
+        ],
+        "203.0.113.1",
+    )
+    .await;
+    assert_eq!(verified.status, 303);
+
+    // Someone posts with the verified employer's number: it waits, off the board.
+    let mut spoof = job(7);
+    spoof["title"] = json!("高薪日结，先交押金");
+    let posted = api.post_json("/api/jobs", &spoof, &[]).await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let body = posted.json();
+    assert_eq!(body["status"], "pending_review");
+    assert_eq!(body["status_reason"], AWAITING_CONFIRMATION);
+    let id = body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed(&api).await,
+        1,
+        "only the first posting is on the board"
+    );
+
+    // The number's owner is asked; the link's page changes nothing until they press.
+    let notice = api
+        .state
+        .app
+        .notice(
+            &station,
+            &notice_id(&id, &employer_id, NoticeKind::ConfirmPosting),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(notice.to.phone.as_str(), "13800000007");
+    let link = notice.data.link_path.unwrap();
+    let page = api.get(&link, &[]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("高薪日结") && page.body.contains("立即发布"));
+    assert_eq!(listed(&api).await, 1);
+    let forged = link.replace("sig=", "sig=A");
+    assert_eq!(api.get(&forged, &[]).await.status, 404);
+    assert_eq!(api.post_form(&forged, &[]).await.status, 404);
+
+    // Confirmed (twice: a double tap): published once, with the verified mark, audited.
+    for _ in 0..2 {
+        let confirmed = api.post_form(&link, &[]).await;
+        assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    }
+    let job = api.state.app.job(&station, &id).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Published);
+    assert!(job.employer_verified && job.status_reason.is_none());
+    assert_eq!(listed(&api).await, 2);
+    let history = lingong_core::audit::of_target(&*api.store.store, &station.id, "job", &id, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.action == "job.confirm" && e.actor == "employer")
+            .count(),
+        1
+    );
 }

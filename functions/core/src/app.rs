@@ -25,7 +25,7 @@ pub use board::SweepSummary;
 pub use complaints::ComplaintStep;
 pub use desk::JobDesk;
 pub use events::{EventError, register_action};
-pub use jobs::{JobFilter, POST_JOB};
+pub use jobs::{ConfirmOutcome, JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{
     Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,

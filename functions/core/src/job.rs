@@ -323,6 +323,10 @@ fn parse_headcount(field: &str, raw: &str) -> Result<u16, FieldError> {
         .ok_or_else(range_error)
 }
 
+/// The `status_reason` of a posting made online with a verified employer's number: it
+/// waits until that number confirms it (or staff approve it).
+pub const AWAITING_CONFIRMATION: &str = "awaiting_confirmation";
+
 /// A stored posting.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
@@ -396,6 +400,16 @@ pub struct TransitionError {
 }
 
 impl Job {
+    /// Why the posting is in its state, for people to read (staff's reason as given).
+    pub fn status_reason_text(&self, lang: crate::Lang) -> Option<String> {
+        match self.status_reason.as_deref() {
+            Some(AWAITING_CONFIRMATION) => {
+                Some(crate::i18n::t(lang, "confirm_posting.waiting").to_owned())
+            }
+            other => other.map(str::to_owned),
+        }
+    }
+
     /// Moves the posting to `next`, if allowed, stamping the time.
     pub fn transition(
         &mut self,

@@ -10,8 +10,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use lingong_core::{
-    app::{JobFilter, ManageError, Submission},
-    job::{Job, Source},
+    app::{ConfirmOutcome, JobFilter, ManageError, Submission},
+    job::{AWAITING_CONFIRMATION, Job, JobStatus, Source},
     problem::{FieldError, Invalid},
     secrets::ManageToken,
     station::Station,
@@ -78,14 +78,24 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
             let mut response = match flavor {
                 Flavor::Json => (
                     StatusCode::CREATED,
-                    Json(json!({ "id": job.id, "status": job.status, "manage_url": manage_url })),
+                    Json(json!({
+                        "id": job.id,
+                        "status": job.status,
+                        "status_reason": job.status_reason,
+                        "manage_url": manage_url,
+                    })),
                 )
                     .into_response(),
                 Flavor::Html => page(
                     &state,
                     StatusCode::CREATED,
                     "pages/job_posted.html",
-                    context! { job => Serde(json!({"status": job.status})), manage_url, ..context_of(&station, lang, "post/") },
+                    context! {
+                        job => Serde(json!({"status": job.status})),
+                        awaiting_confirmation => job.status_reason.as_deref() == Some(AWAITING_CONFIRMATION),
+                        manage_url,
+                        ..context_of(&station, lang, "post/")
+                    },
                 ),
             };
             if saved.replayed {
@@ -257,7 +267,7 @@ fn manage_page_response(
                 "status": job.status,
                 "placed": job.placed,
                 "headcount": job.headcount,
-                "reason": job.status_reason,
+                "reason": job.status_reason_text(lang),
             })),
             editable => job.status.is_open(),
             form => Serde(form),
@@ -410,5 +420,101 @@ pub async fn manage_action(
             }
         }
         (Err(e), _) => manage_failure(e, flavor, lang).respond(&state, &station),
+    }
+}
+
+/// Query of a posting's confirmation link.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConfirmQuery {
+    sig: Option<String>,
+    station: Option<String>,
+}
+
+/// `GET /api/jobs/{id}/confirm?sig=…`: a verified employer's number was used to post;
+/// the page asks its owner to publish it (opening the link changes nothing).
+pub async fn confirm_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ConfirmQuery>,
+) -> Response {
+    let lang = header_lang(&headers);
+    let default = state.app.stations.default_station().clone();
+    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
+        return Failure::NotFound {
+            flavor: Flavor::Html,
+            lang,
+        }
+        .respond(&state, &default);
+    };
+    let sig = query.sig.as_deref().unwrap_or("");
+    match state
+        .app
+        .job_to_confirm(Some(station.id.as_str()), &id, sig)
+        .await
+    {
+        Ok(Some(job)) => page(
+            &state,
+            StatusCode::OK,
+            "pages/confirm_posting.html",
+            context! {
+                job => Serde(json!({
+                    "title": job.title,
+                    "dates": format!("{} – {}", job.dates.start, job.dates.end),
+                    "wage": job.daily_wage.to_string(),
+                    "address": job.address,
+                })),
+                waiting => job.status == JobStatus::PendingReview && job.status_reason.as_deref() == Some(AWAITING_CONFIRMATION),
+                published => job.status == JobStatus::Published,
+                action_url => state.app.confirmation_path(&station, &job.id),
+                ..context_of(&station, lang, "")
+            },
+        ),
+        Ok(None) => Failure::NotFound {
+            flavor: Flavor::Html,
+            lang,
+        }
+        .respond(&state, &station),
+        Err(e) => internal(&e, Flavor::Html, lang).respond(&state, &station),
+    }
+}
+
+/// `POST /api/jobs/{id}/confirm?sig=…`: publishes it; safe to repeat.
+pub async fn confirm(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ConfirmQuery>,
+    body: Body,
+) -> Response {
+    let default = state.app.stations.default_station().clone();
+    let submitted = match request::read(&headers, body).await {
+        Ok(s) => s,
+        Err(failure) => return failure.respond(&state, &default),
+    };
+    let (flavor, lang) = (submitted.flavor, submitted.lang);
+    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
+        return Failure::NotFound { flavor, lang }.respond(&state, &default);
+    };
+    let sig = query.sig.as_deref().unwrap_or("");
+    match state
+        .app
+        .confirm_posting(Some(station.id.as_str()), &id, sig)
+        .await
+    {
+        Ok(Some(outcome)) => {
+            let result = match outcome {
+                ConfirmOutcome::Published => "published",
+                ConfirmOutcome::NotWaiting => "not_waiting",
+            };
+            match flavor {
+                Flavor::Json => Json(json!({ "result": result })).into_response(),
+                Flavor::Html => {
+                    Redirect::to(&state.app.confirmation_path(&station, &id)).into_response()
+                }
+            }
+        }
+        Ok(None) => Failure::NotFound { flavor, lang }.respond(&state, &station),
+        Err(e) => internal(&e, flavor, lang).respond(&state, &station),
     }
 }

@@ -106,6 +106,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Matching and notices (issue 4):
         .route("/api/offers/{id}", get(offers::show).post(offers::answer))
         .route("/api/jobs/{id}/apply", axum::routing::post(offers::apply))
+        .route(
+            "/api/jobs/{id}/confirm",
+            get(jobs::confirm_page).post(jobs::confirm),
+        )
         .route("/api/sms/inbound", axum::routing::post(offers::sms_inbound))
         // "Were you paid?" follow-up (issue 6):
         .route("/api/paid/{code}", get(paid::show).post(paid::answer))

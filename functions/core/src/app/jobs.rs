@@ -4,14 +4,16 @@ use chrono::{DateTime, Utc};
 
 use super::{App, ManageError, Outcome, RETRIES, Saved, Submission, SubmitError};
 use crate::{
+    audit::{self, AuditEntry},
     employer::Employer,
     idempotency::{self, IdempotencyRecord, Prior},
     input::RawInput,
-    job::{Job, JobDraft, JobStatus, is_id, new_id},
+    job::{AWAITING_CONFIRMATION, Job, JobDraft, JobStatus, Source, is_id, new_id},
     keys,
+    notices::{JobSummary, Notice, NoticeData, NoticeKind, Recipient},
     records::{
         Claim, claim_from_item, claim_item, employer_from_item, employer_item, employer_job_link,
-        job_from_item, job_item,
+        job_from_item, job_item, notice_item,
     },
     secrets::ManageToken,
     station::{Moderation, Station},
@@ -104,7 +106,11 @@ impl App {
             }
             let id = new_id(now)?;
             let token = self.token_for("job", &id, key)?;
+            // A verified employer's number typed online could be anyone's typing: the
+            // posting (with its verified mark) waits until that number confirms it.
+            let confirm = employer.verified && submission.source == Source::Online;
             let status = match (self.moderation(&station).await?, employer.verified) {
+                _ if confirm => JobStatus::PendingReview,
                 (Moderation::Pre, false) => JobStatus::PendingReview,
                 _ => JobStatus::Published,
             };
@@ -129,7 +135,7 @@ impl App {
                 description: draft.description.clone(),
                 requirements: draft.requirements.clone(),
                 status,
-                status_reason: None,
+                status_reason: confirm.then(|| AWAITING_CONFIRMATION.to_owned()),
                 source: submission.source,
                 created_at: now,
                 published_at: (status == JobStatus::Published).then_some(now),
@@ -140,6 +146,11 @@ impl App {
             };
             writes.push(Write::create(job_item(&job)?));
             writes.push(Write::create(employer_job_link(&job)?));
+            if confirm {
+                writes.push(Write::put(notice_item(
+                    &self.confirmation_notice(&station, &job, now),
+                )?));
+            }
             let claim_index = writes.len();
             if let (Some(key), Some(condition)) = (key, claim_condition) {
                 let record = IdempotencyRecord {
@@ -386,5 +397,138 @@ impl App {
             }
         }
         Err(ManageError::Busy)
+    }
+}
+
+/// The signature of a posting's confirmation link (16 URL-safe characters).
+fn confirmation_signature(
+    secrets: &crate::secrets::Secrets,
+    station: &Station,
+    job_id: &str,
+) -> String {
+    let mut sig = secrets.sign("job-confirm", &format!("{}/{job_id}", station.id.as_str()));
+    sig.truncate(crate::matching::offer::LINK_PART_LEN);
+    sig
+}
+
+/// What confirming a posting did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// Published now (or already).
+    Published,
+    /// Not waiting for confirmation (staff rejected it, or it was closed).
+    NotWaiting,
+}
+
+impl App {
+    /// The path of a posting's confirmation link.
+    pub fn confirmation_path(&self, station: &Station, job_id: &str) -> String {
+        let sig = confirmation_signature(&self.secrets, station, job_id);
+        if station.id == self.stations.default_station().id {
+            format!("/api/jobs/{job_id}/confirm?sig={sig}")
+        } else {
+            format!(
+                "/api/jobs/{job_id}/confirm?sig={sig}&station={}",
+                station.id.as_str()
+            )
+        }
+    }
+
+    fn confirmation_notice(&self, station: &Station, job: &Job, now: DateTime<Utc>) -> Notice {
+        let mut notice = Notice::new(
+            station.id.clone(),
+            NoticeKind::ConfirmPosting,
+            (&job.id, &job.employer_id),
+            Recipient::employer(job),
+            NoticeData {
+                job: Some(JobSummary::of(job)),
+                link_path: Some(self.confirmation_path(station, &job.id)),
+                ..NoticeData::default()
+            },
+            now,
+        );
+        notice.job_id = Some(job.id.clone());
+        notice
+    }
+
+    /// The posting a confirmation link names, if the signature is right.
+    pub async fn job_to_confirm(
+        &self,
+        station: Option<&str>,
+        job_id: &str,
+        sig: &str,
+    ) -> Result<Option<Job>, StoreError> {
+        let Some(station) = self.station(station).cloned() else {
+            return Ok(None);
+        };
+        let expected = confirmation_signature(&self.secrets, &station, job_id);
+        if !crate::secrets::constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
+            return Ok(None);
+        }
+        self.job(&station, job_id).await
+    }
+
+    /// The employer confirms a posting made with their (verified) number: it is
+    /// published, written with an audit entry. Safe to repeat.
+    pub async fn confirm_posting(
+        &self,
+        station: Option<&str>,
+        job_id: &str,
+        sig: &str,
+    ) -> Result<Option<ConfirmOutcome>, StoreError> {
+        let Some(station) = self.station(station).cloned() else {
+            return Ok(None);
+        };
+        for _ in 0..RETRIES {
+            let Some(before) = self
+                .job_to_confirm(Some(station.id.as_str()), job_id, sig)
+                .await?
+            else {
+                return Ok(None);
+            };
+            if before.status == JobStatus::Published {
+                return Ok(Some(ConfirmOutcome::Published));
+            }
+            if before.status != JobStatus::PendingReview
+                || before.status_reason.as_deref() != Some(AWAITING_CONFIRMATION)
+            {
+                return Ok(Some(ConfirmOutcome::NotWaiting));
+            }
+            let now = self.clock.now();
+            let mut after = before.clone();
+            after.status_reason = None;
+            after
+                .transition(JobStatus::Published, now)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            after.version = before.version + 1;
+            let entry = audit::record(&AuditEntry {
+                station: station.id.clone(),
+                actor: "employer".into(),
+                action: "job.confirm".into(),
+                target_kind: "job".into(),
+                target_id: before.id.clone(),
+                before: serde_json::Value::from(before.status.as_str()),
+                after: serde_json::Value::from(after.status.as_str()),
+                reason: Some("confirmed from the verified number's message".into()),
+                at: now,
+            })
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            match self
+                .store
+                .write(vec![
+                    Write::replace(job_item(&after)?, before.version),
+                    entry,
+                ])
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, job = %job_id, "posting confirmed by the employer");
+                    return Ok(Some(ConfirmOutcome::Published));
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Contention)
     }
 }

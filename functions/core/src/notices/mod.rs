@@ -54,11 +54,13 @@ pub enum NoticeKind {
     ManageLink,
     /// To a worker who accepted work on days they are booked already.
     BusyDates,
+    /// To a verified employer: a posting made online with their number, to confirm.
+    ConfirmPosting,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 11] = [
+    pub const ALL: [NoticeKind; 12] = [
         NoticeKind::Offer,
         NoticeKind::Placed,
         NoticeKind::WorkerPlaced,
@@ -70,6 +72,7 @@ impl NoticeKind {
         NoticeKind::UnpaidReceived,
         NoticeKind::ManageLink,
         NoticeKind::BusyDates,
+        NoticeKind::ConfirmPosting,
     ];
 
     /// The name in ids, template names and JSON.
@@ -86,6 +89,7 @@ impl NoticeKind {
             NoticeKind::UnpaidReceived => "unpaid_received",
             NoticeKind::ManageLink => "manage_link",
             NoticeKind::BusyDates => "busy_dates",
+            NoticeKind::ConfirmPosting => "confirm_posting",
         }
     }
 }

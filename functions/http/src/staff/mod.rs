@@ -445,7 +445,7 @@ fn job_rows(jobs: &[lingong_core::job::Job], station: &Station, lang: Lang) -> s
             "phone": job.contact_phone.masked(),
             "description": job.description,
             "status": job.status,
-            "reason": job.status_reason,
+            "reason": job.status_reason_text(lang),
         }))
         .collect::<Vec<_>>())
 }
