@@ -230,6 +230,9 @@ async fn a_job_posted_through_the_form_appears_on_the_board() {
         Value::Bool(true),
         "the form is complete"
     );
+    // A person takes longer than the station's minimum time to fill a form (3 s, counted
+    // from the page's proof-of-work challenge); a script that sends at once is refused.
+    tokio::time::sleep(Duration::from_secs(4)).await;
     page.find_element("form.form button[type=submit]")
         .await
         .unwrap()

@@ -31,7 +31,7 @@ use serde_json::json;
 use crate::{
     AppState,
     reply::{Failure, Flavor, context_of, internal, page},
-    request::{self, MAX_BODY_BYTES, header_lang, wants_json},
+    request::{self, MAX_BODY_BYTES, header_lang},
 };
 
 /// Query of an offer link.
@@ -197,16 +197,11 @@ pub async fn show(
     Path(id): Path<String>,
     Query(query): Query<OfferQuery>,
 ) -> Response {
-    let lang = header_lang(&headers);
-    let flavor = if wants_json(&headers) {
-        Flavor::Json
-    } else {
-        Flavor::Html
-    };
-    let default = state.app.stations.default_station().clone();
-    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
+    let (flavor, lang, station) =
+        match request::link_request(&state, &headers, query.station.as_deref()) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
     let sig = query.sig.as_deref().unwrap_or("");
     match state
         .app
@@ -230,15 +225,12 @@ pub async fn answer(
     Query(query): Query<OfferQuery>,
     body: Body,
 ) -> Response {
-    let default = state.app.stations.default_station().clone();
-    let submitted = match request::read(&headers, body).await {
-        Ok(s) => s,
-        Err(failure) => return failure.respond(&state, &default),
-    };
+    let (submitted, station) =
+        match request::read_at(&state, &headers, body, query.station.as_deref()).await {
+            Ok(read) => read,
+            Err(response) => return response,
+        };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
     let answer = match submitted.input.one("action").map(str::trim) {
         Some("accept") => Answer::Accept,
         Some("decline") => Answer::Decline,

@@ -26,7 +26,7 @@ use serde_json::json;
 use crate::{
     AppState,
     reply::{Failure, Flavor, context_of, internal, page},
-    request::{self, header_lang, wants_json},
+    request,
 };
 
 /// Query of a follow-up link.
@@ -73,16 +73,11 @@ pub async fn show(
     Path(code): Path<String>,
     Query(query): Query<PaidQuery>,
 ) -> Response {
-    let lang = header_lang(&headers);
-    let flavor = if wants_json(&headers) {
-        Flavor::Json
-    } else {
-        Flavor::Html
-    };
-    let default = state.app.stations.default_station().clone();
-    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
+    let (flavor, lang, station) =
+        match request::link_request(&state, &headers, query.station.as_deref()) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
     let sig = query.sig.as_deref().unwrap_or("");
     let view = match state
         .app
@@ -127,15 +122,12 @@ pub async fn answer(
     Query(query): Query<PaidQuery>,
     body: Body,
 ) -> Response {
-    let default = state.app.stations.default_station().clone();
-    let submitted = match request::read(&headers, body).await {
-        Ok(s) => s,
-        Err(failure) => return failure.respond(&state, &default),
-    };
+    let (submitted, station) =
+        match request::read_at(&state, &headers, body, query.station.as_deref()).await {
+            Ok(read) => read,
+            Err(response) => return response,
+        };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
     let answer = match submitted.input.one("answer").map(str::trim) {
         Some("paid") => PaidAnswer::Paid,
         Some("unpaid") => PaidAnswer::Unpaid,

@@ -12,10 +12,60 @@ use lingong_core::{
     problem::{FieldError, Invalid},
 };
 
-use crate::reply::{Failure, Flavor};
+use std::sync::Arc;
+
+use axum::response::Response;
+use lingong_core::station::Station;
+
+use crate::{
+    AppState,
+    reply::{Failure, Flavor},
+};
 
 /// The largest body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How a link's page is answered (JSON or HTML, language) and the station its query
+/// names (`None`: the deployment's default). An unknown station is answered 404.
+pub fn link_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    station: Option<&str>,
+) -> Result<(Flavor, Lang, Arc<Station>), Box<Response>> {
+    let lang = header_lang(headers);
+    let flavor = if wants_json(headers) {
+        Flavor::Json
+    } else {
+        Flavor::Html
+    };
+    match state.app.station(station) {
+        Some(station) => Ok((flavor, lang, station.clone())),
+        None => Err(Box::new(
+            Failure::NotFound { flavor, lang }.respond(state, state.app.stations.default_station()),
+        )),
+    }
+}
+
+/// A submission to a link and the station its query names; a failure is the answer.
+pub async fn read_at(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    station: Option<&str>,
+) -> Result<(Submitted, Arc<Station>), Response> {
+    let default = state.app.stations.default_station();
+    let submitted = read(headers, body)
+        .await
+        .map_err(|failure| failure.respond(state, default))?;
+    match state.app.station(station) {
+        Some(station) => Ok((submitted, station.clone())),
+        None => Err(Failure::NotFound {
+            flavor: submitted.flavor,
+            lang: submitted.lang,
+        }
+        .respond(state, default)),
+    }
+}
 
 /// A readable submission.
 #[derive(Debug)]

@@ -25,7 +25,7 @@ use serde_json::json;
 use crate::{
     AppState, guard,
     reply::{Failure, Flavor, context_of, internal, page, submit_failure},
-    request::{self, header_lang, wants_json},
+    request::{self, header_lang},
 };
 
 /// `POST /api/workers`: a worker signs up (or updates their sign-up).
@@ -244,16 +244,11 @@ pub async fn manage_page(
     Path(id): Path<String>,
     Query(query): Query<ManageQuery>,
 ) -> Response {
-    let lang = header_lang(&headers);
-    let flavor = if wants_json(&headers) {
-        Flavor::Json
-    } else {
-        Flavor::Html
-    };
-    let default = state.app.stations.default_station().clone();
-    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
+    let (flavor, lang, station) =
+        match request::link_request(&state, &headers, query.station.as_deref()) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        };
     let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
     match state
         .app
@@ -290,15 +285,12 @@ pub async fn manage_action(
     Query(query): Query<ManageQuery>,
     body: Body,
 ) -> Response {
-    let default = state.app.stations.default_station().clone();
-    let submitted = match request::read(&headers, body).await {
-        Ok(s) => s,
-        Err(failure) => return failure.respond(&state, &default),
-    };
+    let (submitted, station) =
+        match request::read_at(&state, &headers, body, query.station.as_deref()).await {
+            Ok(read) => read,
+            Err(response) => return response,
+        };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let Some(station) = state.app.station(query.station.as_deref()).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
     let token = ManageToken::from_link(query.token.as_deref().unwrap_or(""));
     let action = submitted
         .input

@@ -479,37 +479,72 @@ impl App {
         let Some(station) = self.station(station).cloned() else {
             return Ok(None);
         };
+        let Some(current) = self
+            .job_to_confirm(Some(station.id.as_str()), job_id, sig)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let waiting = |job: &Job| {
+            job.status == JobStatus::PendingReview
+                && job.status_reason.as_deref() == Some(AWAITING_CONFIRMATION)
+        };
+        if current.status == JobStatus::Published {
+            return Ok(Some(ConfirmOutcome::Published));
+        }
+        if !waiting(&current) {
+            return Ok(Some(ConfirmOutcome::NotWaiting));
+        }
+        let moved = self
+            .move_job(
+                &station,
+                job_id,
+                JobStatus::Published,
+                ("employer", "job.confirm"),
+                "confirmed from the verified number's message",
+                waiting,
+            )
+            .await?;
+        tracing::info!(station = %station.id, job = %job_id, moved, "posting confirmed by the employer");
+        Ok(Some(ConfirmOutcome::Published))
+    }
+
+    /// Moves a posting to `to` for `who` (actor, action: the public's reports, the
+    /// employer's confirmation), clearing its reason, written with its audit entry.
+    /// `still` decides on the record as it is now whether to go on, so a retried or
+    /// raced step moves it once. Returns whether this call moved it.
+    pub(crate) async fn move_job(
+        &self,
+        station: &Station,
+        job_id: &str,
+        to: JobStatus,
+        (actor, action): (&str, &str),
+        reason: &str,
+        still: impl Fn(&Job) -> bool,
+    ) -> Result<bool, StoreError> {
         for _ in 0..RETRIES {
-            let Some(before) = self
-                .job_to_confirm(Some(station.id.as_str()), job_id, sig)
-                .await?
-            else {
-                return Ok(None);
+            let Some(before) = self.job(station, job_id).await? else {
+                return Ok(false);
             };
-            if before.status == JobStatus::Published {
-                return Ok(Some(ConfirmOutcome::Published));
-            }
-            if before.status != JobStatus::PendingReview
-                || before.status_reason.as_deref() != Some(AWAITING_CONFIRMATION)
-            {
-                return Ok(Some(ConfirmOutcome::NotWaiting));
+            if !still(&before) {
+                return Ok(false);
             }
             let now = self.clock.now();
             let mut after = before.clone();
             after.status_reason = None;
             after
-                .transition(JobStatus::Published, now)
+                .transition(to, now)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             after.version = before.version + 1;
             let entry = audit::record(&AuditEntry {
                 station: station.id.clone(),
-                actor: "employer".into(),
-                action: "job.confirm".into(),
+                actor: actor.into(),
+                action: action.into(),
                 target_kind: "job".into(),
                 target_id: before.id.clone(),
                 before: serde_json::Value::from(before.status.as_str()),
                 after: serde_json::Value::from(after.status.as_str()),
-                reason: Some("confirmed from the verified number's message".into()),
+                reason: Some(reason.into()),
                 at: now,
             })
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -521,10 +556,7 @@ impl App {
                 ])
                 .await
             {
-                Ok(()) => {
-                    tracing::info!(station = %station.id, job = %job_id, "posting confirmed by the employer");
-                    return Ok(Some(ConfirmOutcome::Published));
-                }
+                Ok(()) => return Ok(true),
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
                 Err(e) => return Err(e),
             }

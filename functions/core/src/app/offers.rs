@@ -670,17 +670,7 @@ impl App {
                 (saved.record, Some(saved.token))
             }
         };
-        if worker.hold.is_some()
-            || self
-                .store
-                .get(&keys::employer_block(
-                    &station.id,
-                    &job.employer_id,
-                    &worker.id,
-                ))
-                .await?
-                .is_some()
-        {
+        if self.barred(&station, &job, &worker).await? {
             return Ok(ApplyOutcome::Blocked);
         }
         let offer = match self
@@ -737,17 +727,7 @@ impl App {
         worker: Worker,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<ApplyOutcome, ApplyError> {
-        if worker.hold.is_some()
-            || self
-                .store
-                .get(&keys::employer_block(
-                    &station.id,
-                    &job.employer_id,
-                    &worker.id,
-                ))
-                .await?
-                .is_some()
-        {
+        if self.barred(station, job, &worker).await? {
             return Ok(ApplyOutcome::Blocked);
         }
         if let Some(item) = self
@@ -776,6 +756,26 @@ impl App {
         self.store.write(writes.into()).await?;
         tracing::info!(station = %station.id, job = %job.id, worker = %worker.id, "offered on the worker's application");
         Ok(ApplyOutcome::ConfirmationSent)
+    }
+
+    /// Whether `worker` may not be placed on `job`: held by staff, or blocked by the
+    /// employer.
+    async fn barred(
+        &self,
+        station: &Station,
+        job: &Job,
+        worker: &Worker,
+    ) -> Result<bool, StoreError> {
+        Ok(worker.hold.is_some()
+            || self
+                .store
+                .get(&keys::employer_block(
+                    &station.id,
+                    &job.employer_id,
+                    &worker.id,
+                ))
+                .await?
+                .is_some())
     }
 
     /// A worker by id (for staff tools and tests).

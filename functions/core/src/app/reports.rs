@@ -1,11 +1,8 @@
 //! Reporting a posting and asking for help (咨询维权): two intake forms anyone can send,
 //! each stored once however often it is retried.
 
-use serde_json::Value;
-
 use super::{App, RETRIES, Submission, SubmitError};
 use crate::{
-    audit::{self, AuditEntry},
     complaint::{Complaint, ComplaintDraft, ComplaintSource, ComplaintStatus, reference_for},
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
@@ -13,9 +10,7 @@ use crate::{
     job::{JobStatus, is_id, new_id},
     keys,
     problem::Invalid,
-    records::{
-        complaint_from_item, complaint_item, job_item, job_report_from_item, job_report_item,
-    },
+    records::{complaint_from_item, complaint_item, job_report_from_item, job_report_item},
     report::{JobReport, ReportDraft, ReportStatus},
     secrets::SecretError,
     station::{Station, StationId},
@@ -193,48 +188,20 @@ impl App {
         if open < usize::from(station.review_after_reports) {
             return Ok(());
         }
-        for _ in 0..RETRIES {
-            let Some(before) = self.job(station, job_id).await? else {
-                return Ok(());
-            };
-            if !matches!(before.status, JobStatus::Published | JobStatus::Filled) {
-                return Ok(());
-            }
-            let now = self.clock.now();
-            let mut after = before.clone();
-            after
-                .transition(JobStatus::PendingReview, now)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            after.version = before.version + 1;
-            let entry = audit::record(&AuditEntry {
-                station: station.id.clone(),
-                actor: "system".into(),
-                action: "job.review_on_reports".into(),
-                target_kind: "job".into(),
-                target_id: before.id.clone(),
-                before: Value::from(before.status.as_str()),
-                after: Value::from(after.status.as_str()),
-                reason: Some(format!("{open} reports")),
-                at: now,
-            })
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            match self
-                .store
-                .write(vec![
-                    Write::replace(job_item(&after)?, before.version),
-                    entry,
-                ])
-                .await
-            {
-                Ok(()) => {
-                    tracing::info!(station = %station.id, job = %job_id, reports = open, "posting sent back to review after reports");
-                    return Ok(());
-                }
-                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
-                Err(e) => return Err(e),
-            }
+        let moved = self
+            .move_job(
+                station,
+                job_id,
+                JobStatus::PendingReview,
+                ("system", "job.review_on_reports"),
+                &format!("{open} reports"),
+                |job| matches!(job.status, JobStatus::Published | JobStatus::Filled),
+            )
+            .await?;
+        if moved {
+            tracing::info!(station = %station.id, job = %job_id, reports = open, "posting sent back to review after reports");
         }
-        Err(StoreError::Contention)
+        Ok(())
     }
 
     /// Marks a job's open reports as reviewed (staff approved the posting again or
