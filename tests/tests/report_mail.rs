@@ -34,7 +34,10 @@ use lingong_tests::{
 };
 use mailparse::{MailHeaderMap, ParsedMail};
 
-lingong_tests::on_both_backends!(the_weekly_report_arrives_with_the_figures_the_data_implies);
+lingong_tests::on_both_backends!(
+    the_weekly_report_arrives_with_the_figures_the_data_implies,
+    a_posting_approved_later_counts_in_the_week_it_was_posted,
+);
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -494,4 +497,40 @@ async fn take(f: &Fixture, job_id: &str, worker: &lingong_core::worker::Worker) 
         matches!(outcome, PlaceOutcome::Placed { newly: true, .. }),
         "{outcome:?}"
     );
+}
+
+async fn a_posting_approved_later_counts_in_the_week_it_was_posted(backend: Backend) {
+    let f = lingong_tests::flow::fixture(backend).await;
+    let admin = lingong_core::app::Actor {
+        station: f.station.id.clone(),
+        username: "admin".into(),
+        role: lingong_core::staff::Role::Admin,
+        session_id: "report-test".into(),
+    };
+    f.app
+        .set_moderation(&admin, lingong_core::station::Moderation::Pre)
+        .await
+        .unwrap();
+    // Posted on Saturday 28 November (review first), approved on Tuesday 1 December.
+    f.clock.set(at("2026-11-28T10:00:00+08:00"));
+    let job = f
+        .post_job(
+            2,
+            &[("start_date", "2026-12-03"), ("end_date", "2026-12-04")],
+        )
+        .await;
+    assert_eq!(job.status, lingong_core::job::JobStatus::PendingReview);
+    f.clock.set(at("2026-12-01T09:00:00+08:00"));
+    f.app.approve_job(&admin, &job.id).await.unwrap();
+    // The next Monday's report: the week it was approved has no new posting; the week
+    // it was posted has it.
+    f.clock.set(at("2026-12-07T08:00:00+08:00"));
+    let report = f
+        .app
+        .station_report(&f.station, ReportPeriod::Weekly)
+        .await
+        .unwrap();
+    assert_eq!(report.current.new_jobs, 0);
+    assert_eq!(report.previous.new_jobs, 1);
+    assert_eq!(report.previous.openings, 2);
 }

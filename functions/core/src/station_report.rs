@@ -195,6 +195,20 @@ impl App {
         .await
     }
 
+    /// The items of a gsi3 partition from `from` on, oldest first.
+    async fn listed_since(&self, pk: String, from: DateTime<Utc>) -> Result<Vec<Item>, StoreError> {
+        query_all(
+            &*self.store,
+            Query {
+                index: Some(Index::Gsi3),
+                range: SortKeyRange::Between(keys::sortable_time(from), "~".into()),
+                descending: false,
+                ..Query::partition(pk, 500)
+            },
+        )
+        .await
+    }
+
     async fn period_figures(
         &self,
         station: &Station,
@@ -220,10 +234,13 @@ impl App {
                 .await?
                 .len() as u64;
         }
+        // Jobs are indexed by the time they were listed (published, for a posting that
+        // waited for review), never before they were posted: the period's postings are
+        // among those listed since its start, also when one was approved after its end.
         let mut jobs = Vec::new();
         for status in JobStatus::ALL {
             for item in self
-                .in_window(keys::jobs_by_status(id, status.as_str()), from, until)
+                .listed_since(keys::jobs_by_status(id, status.as_str()), from)
                 .await?
             {
                 let job = job_from_item(&item)?;
@@ -232,7 +249,7 @@ impl App {
                 }
             }
         }
-        jobs.sort_by_key(|job| job.created_at);
+        jobs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         figures.new_jobs = jobs.len() as u64;
         figures.openings = jobs.iter().map(|j| u64::from(j.headcount)).sum();
         let placed_on_new: u64 = jobs.iter().map(|j| u64::from(j.placed)).sum();
