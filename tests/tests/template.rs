@@ -353,3 +353,39 @@ fn every_function_and_failure_queue_alarms_to_the_operators() {
         }
     }
 }
+
+/// The report function's schedules send inputs the function reads as the periods it
+/// mails: one daily and one weekly, nothing it would refuse.
+#[test]
+fn the_report_schedules_ask_for_the_daily_and_the_weekly_report() {
+    let template = template();
+    let (_, function) = resources(&template)
+        .into_iter()
+        .find(|(_, r)| {
+            r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some("lingong-report")
+        })
+        .unwrap();
+    let mut periods: Vec<&str> = function["Properties"]["Events"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|event| event["Type"].as_str() == Some("ScheduleV2"))
+        .map(|event| {
+            let input: serde_json::Value =
+                serde_json::from_str(event["Properties"]["Input"].as_str().unwrap()).unwrap();
+            lingong_report::period_of(&input)
+                .unwrap_or_else(|| panic!("a schedule the function refuses: {input}"))
+                .as_str()
+        })
+        .collect();
+    periods.sort_unstable();
+    assert_eq!(periods, ["daily", "weekly"]);
+    // An EventBridge rule's event carries it under `detail`; anything else is refused.
+    let rule =
+        serde_json::json!({"detail-type": "Scheduled Event", "detail": {"period": "weekly"}});
+    assert_eq!(
+        lingong_report::period_of(&rule).map(|p| p.as_str()),
+        Some("weekly")
+    );
+    assert!(lingong_report::period_of(&serde_json::json!({"period": "monthly"})).is_none());
+}

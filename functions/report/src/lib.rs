@@ -10,6 +10,17 @@ use lingong_core::{
 use lingong_notify_smtp::{ReportEmail, SmtpNotifier};
 use lingong_site::{Renderer, report_mail};
 
+/// The period a scheduled event asks for: the schedule's input `{"period": "daily"}`
+/// (EventBridge Scheduler hands it over as the whole event), or the same under
+/// `detail` (an EventBridge rule's event). `None` when it names none.
+pub fn period_of(event: &serde_json::Value) -> Option<ReportPeriod> {
+    event
+        .get("period")
+        .or_else(|| event.get("detail").and_then(|d| d.get("period")))
+        .and_then(serde_json::Value::as_str)
+        .and_then(ReportPeriod::parse)
+}
+
 /// What happened for one station.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sent {

@@ -10,7 +10,7 @@
 //! | `MAIL_FROM` | sender address |
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use lingong_core::{Lang, station_report::ReportPeriod};
+use lingong_core::Lang;
 use serde_json::{Value, json};
 
 #[tokio::main]
@@ -23,12 +23,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let (app, mailer, renderer) = (app.clone(), mailer.clone(), renderer.clone());
         async move {
-            let period = event
-                .payload
-                .get("period")
-                .or_else(|| event.payload.get("detail").and_then(|d| d.get("period")))
-                .and_then(Value::as_str)
-                .and_then(ReportPeriod::parse)
+            let period = lingong_report::period_of(&event.payload)
                 .ok_or("the event names no period (daily or weekly)")?;
             let sent =
                 lingong_report::send_reports(&app, &renderer, &mailer, period, Lang::Zh, None)
