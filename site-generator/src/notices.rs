@@ -76,6 +76,8 @@ struct NoticeView {
     contact_name: Option<String>,
     contact_phone: Option<String>,
     reference: Option<String>,
+    event_title: Option<String>,
+    event_when: Option<String>,
 }
 
 fn shorten(text: &str, max: usize) -> String {
@@ -184,6 +186,18 @@ impl NoticeTemplates {
             contact_name: data.contact_name.clone(),
             contact_phone: data.contact_phone.as_ref().map(|p| p.as_str().to_owned()),
             reference: data.reference.clone(),
+            event_title: data
+                .event
+                .as_ref()
+                .map(|e| shorten(&e.title, SMS_TITLE_CHARS)),
+            event_when: data.event.as_ref().map(|e| {
+                let local = e.starts_at.with_timezone(&station.time_zone);
+                format!(
+                    "{} {}",
+                    day_text(local.date_naive(), lang),
+                    local.format(t(lang, "notice.time_format"))
+                )
+            }),
         }
     }
 
@@ -317,6 +331,10 @@ mod tests {
                 contact_name: Some("王经理".into()),
                 contact_phone: Some(MobileNumber::parse("p", "13900000100").unwrap()),
                 reference: Some("20261203-K7Q2MX".into()),
+                event: Some(lingong_core::notices::EventSummary {
+                    title: "家政服务员（育婴方向）免费培训".into(),
+                    starts_at: "2026-12-05T01:30:00Z".parse().unwrap(),
+                }),
             },
             now,
         )
@@ -413,6 +431,19 @@ mod tests {
             .unwrap();
         assert!(told.text.contains("编号20261203-K7Q2MX"), "{}", told.text);
         assert!(told.text.contains("12333"), "{}", told.text);
+    }
+
+    #[test]
+    fn a_cancelled_course_is_named_with_its_time() {
+        let told = templates()
+            .render(
+                &notice(NoticeKind::CourseCancelled, Lang::Zh, false),
+                &station(),
+            )
+            .unwrap();
+        assert!(told.text.contains("家政服务员"), "{}", told.text);
+        assert!(told.text.contains("12月5日 09:30"), "{}", told.text);
+        assert!(told.text.ends_with("回复TD退订"), "{}", told.text);
     }
 
     #[test]

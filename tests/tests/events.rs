@@ -279,6 +279,26 @@ async fn full_cancelled_and_started_courses_refuse_clearly(backend: Backend) {
     assert!(page.body.contains("不能报名") && page.body.contains("这个培训班已经报满了"));
 
     let other = create_course(&api, &cookie, &csrf, "30").await;
+    // Two people registered: one a signed-up worker, one not.
+    let worker = api
+        .post_json(
+            "/api/workers",
+            &json!({"name": "李桂兰", "phone": "13900000303", "trades": ["housekeeping"], "districts": ["chengzhong"], "consent": true}),
+            &[],
+        )
+        .await;
+    assert_eq!(worker.status, 201, "{}", worker.body);
+    let worker_id = worker.json()["id"].as_str().unwrap().to_owned();
+    for (name, phone) in [("李桂兰", "13900000303"), ("韩梅", "13900000304")] {
+        let registered = api
+            .post_json(
+                &format!("/api/courses/{other}/register"),
+                &json!({ "name": name, "phone": phone, "consent": true }),
+                &[],
+            )
+            .await;
+        assert_eq!(registered.status, 201, "{}", registered.body);
+    }
     let cancel = post_form_as(
         &api,
         &format!("/staff/courses/{other}/cancel"),
@@ -288,6 +308,46 @@ async fn full_cancelled_and_started_courses_refuse_clearly(backend: Backend) {
     )
     .await;
     assert_eq!(cancel.status, 303);
+    // Both are told, once each, however often staff press cancel; the worker's notice is
+    // filed under them (so erasing them removes it).
+    post_form_as(
+        &api,
+        &format!("/staff/courses/{other}/cancel"),
+        Some(&cookie),
+        &[("_csrf", &csrf)],
+        FROM,
+    )
+    .await;
+    let station = api.state.app.stations.default_station().clone();
+    let told: Vec<lingong_core::notices::Notice> = lingong_core::store::query_all(
+        &*api.store.store,
+        lingong_core::store::Query::index_newest_first(
+            lingong_core::store::Index::Gsi3,
+            lingong_core::keys::notices_in(&station.id, "due"),
+            100,
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|i| lingong_core::records::notice_from_item(i).unwrap())
+    .filter(|n| n.kind == lingong_core::notices::NoticeKind::CourseCancelled)
+    .collect();
+    let mut numbers: Vec<&str> = told.iter().map(|n| n.to.phone.as_str()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, ["13900000303", "13900000304"]);
+    assert_eq!(
+        told.iter()
+            .find(|n| n.to.phone.as_str() == "13900000303")
+            .unwrap()
+            .worker_id
+            .as_deref(),
+        Some(worker_id.as_str())
+    );
+    assert_eq!(
+        told[0].data.event.as_ref().unwrap().title,
+        "家政服务员岗前培训"
+    );
     let cancelled = api
         .post_json(&format!("/api/courses/{other}/register"), &second, &[])
         .await;

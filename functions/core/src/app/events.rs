@@ -21,14 +21,16 @@ use crate::{
     input::RawInput,
     job::{is_id, new_id},
     keys,
+    notices::{EventSummary, Notice, NoticeData, NoticeKind, Recipient},
     problem::Invalid,
     records::{
-        course_from_item, course_item, live_from_item, live_item, registration_from_item,
-        registration_item,
+        course_from_item, course_item, live_from_item, live_item, notice_item,
+        registration_from_item, registration_item,
     },
     secrets::SecretError,
     station::Station,
     store::{Index, Query, SortKeyRange, StoreError, Write, query_all},
+    worker::Channel,
     worker::{Consent, ConsentMethod},
 };
 
@@ -300,12 +302,71 @@ impl App {
                 ))?,
             ];
             match self.store.write(writes).await {
-                Ok(()) => return Ok(after),
+                Ok(()) => {
+                    self.tell_registrants_cancelled(&station, &after).await?;
+                    return Ok(after);
+                }
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         Err(EventError::Busy)
+    }
+
+    /// Everyone still named on a cancelled course gets an SMS (one per registration,
+    /// whatever retries do). Notices to a registered worker's number are filed under
+    /// them, so erasing the worker removes them too.
+    async fn tell_registrants_cancelled(
+        &self,
+        station: &Station,
+        course: &Course,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let items = query_all(
+            &*self.store,
+            Query {
+                range: SortKeyRange::BeginsWith(keys::REGISTRATION_PREFIX.into()),
+                ..Query::partition(keys::course_partition(&station.id, &course.id), 500)
+            },
+        )
+        .await?;
+        for item in &items {
+            let registration = registration_from_item(item)?;
+            let Some(registrant) = &registration.registrant else {
+                continue;
+            };
+            let worker = self.worker_by_phone(station, &registrant.phone).await?;
+            let mut notice = Notice::new(
+                station.id.clone(),
+                NoticeKind::CourseCancelled,
+                (&course.id, &registration.id),
+                Recipient {
+                    channel: Channel::Sms,
+                    phone: registrant.phone.clone(),
+                    email: None,
+                    lang: worker.as_ref().map_or(crate::Lang::Zh, |w| w.lang),
+                    consented_at: Some(registration.consent.accepted_at),
+                },
+                NoticeData {
+                    event: Some(EventSummary {
+                        title: course.title.as_str().to_owned(),
+                        starts_at: course.starts_at,
+                    }),
+                    ..NoticeData::default()
+                },
+                now,
+            );
+            notice.worker_id = worker.map(|w| w.id);
+            match self
+                .store
+                .write(vec![Write::create(notice_item(&notice)?)])
+                .await
+            {
+                Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// The station's courses, latest start first (the console's list).

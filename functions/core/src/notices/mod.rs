@@ -56,11 +56,13 @@ pub enum NoticeKind {
     BusyDates,
     /// To a verified employer: a posting made online with their number, to confirm.
     ConfirmPosting,
+    /// To everyone registered for a course that staff cancelled.
+    CourseCancelled,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 12] = [
+    pub const ALL: [NoticeKind; 13] = [
         NoticeKind::Offer,
         NoticeKind::Placed,
         NoticeKind::WorkerPlaced,
@@ -73,6 +75,7 @@ impl NoticeKind {
         NoticeKind::ManageLink,
         NoticeKind::BusyDates,
         NoticeKind::ConfirmPosting,
+        NoticeKind::CourseCancelled,
     ];
 
     /// The name in ids, template names and JSON.
@@ -90,6 +93,7 @@ impl NoticeKind {
             NoticeKind::ManageLink => "manage_link",
             NoticeKind::BusyDates => "busy_dates",
             NoticeKind::ConfirmPosting => "confirm_posting",
+            NoticeKind::CourseCancelled => "course_cancelled",
         }
     }
 }
@@ -207,6 +211,18 @@ pub struct NoticeData {
     /// A complaint's reference number (to the worker who filed it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// A course or event, for notices about one: its title and start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventSummary>,
+}
+
+/// A course or event as a notice names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    /// Title.
+    pub title: String,
+    /// When it was to start.
+    pub starts_at: DateTime<Utc>,
 }
 
 /// What the gateway or mail server said when it took a message.
