@@ -364,6 +364,9 @@ async fn signing_up_again_sends_the_link_to_the_number_and_changes_nothing(backe
         .await;
     assert_eq!(page.status, 202, "{}", page.body);
     assert!(page.body.contains("已经登记过") && !page.body.contains("manage?token="));
+    // Asked again the same day without a request key: the same answer, no second message.
+    let third = api.post_json("/api/workers", &again, &[]).await;
+    assert_eq!(third.status, 202, "{}", third.body);
 
     // The owner gets a fresh link at their number (one a day, however often asked).
     let station = api.state.app.stations.default_station().clone();

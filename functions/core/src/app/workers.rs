@@ -198,7 +198,13 @@ impl App {
                 };
                 writes.push(idempotency::claim(key, &record, condition)?);
             }
-            match self.store.write(writes).await {
+            // A number whose owner had their link sent today already: nothing to write.
+            let written = if writes.is_empty() {
+                Ok(())
+            } else {
+                self.store.write(writes).await
+            };
+            match written {
                 Ok(()) => {
                     tracing::info!(station = %station.id, worker = %worker.id, outcome = outcome.as_str(), "worker signed up");
                     return Ok(Saved {
