@@ -363,8 +363,83 @@ pub async fn seed(app: &App) -> anyhow::Result<usize> {
         .map_err(|e| anyhow::anyhow!("demo worker {n}: {e:?}"))?;
         added += 1;
     }
+    // Two courses and a livestream, as staff would enter them (the audit log names the
+    // demo).
+    let staff = lingong_core::app::Actor {
+        station: station.id.clone(),
+        username: "demo".into(),
+        role: lingong_core::staff::Role::Admin,
+        session_id: "demo".into(),
+    };
+    for (n, course) in COURSES.iter().enumerate() {
+        let day = today + Duration::days(course.starts_in);
+        let fields = input(&[
+            ("title", course.title.into()),
+            ("description", course.description.into()),
+            ("trade", course.trade.into()),
+            ("place", course.place.into()),
+            ("starts_at", format!("{day}T{}", course.from)),
+            ("ends_at", format!("{day}T{}", course.until)),
+            ("capacity", course.capacity.to_string()),
+        ]);
+        let key = IdempotencyKey::parse("demo", &format!("demo-course-{n:03}"))?;
+        app.create_course(&staff, &fields, Some(&key))
+            .await
+            .map_err(|e| anyhow::anyhow!("demo course {n}: {e:?}"))?;
+        added += 1;
+    }
+    let fields = input(&[
+        ("title", "直播带岗：城中区年前保洁、搬运岗位专场".into()),
+        (
+            "description",
+            "驿站工作人员在直播间逐个介绍年前的保洁、搬运和家政岗位，现场答疑工资和结算方式，看中了可以直接在招工栏报名。".into(),
+        ),
+        ("platform", "微信视频号".into()),
+        ("link", "https://channels.weixin.qq.com/".into()),
+        ("starts_at", format!("{}T19:30", today + Duration::days(3))),
+    ]);
+    let key = IdempotencyKey::parse("demo", "demo-live-000")?;
+    app.create_live(&staff, &fields, Some(&key))
+        .await
+        .map_err(|e| anyhow::anyhow!("demo livestream: {e:?}"))?;
+    added += 1;
     Ok(added)
 }
+
+/// A demo course.
+struct DemoCourse {
+    title: &'static str,
+    description: &'static str,
+    trade: &'static str,
+    place: &'static str,
+    starts_in: i64,
+    from: &'static str,
+    until: &'static str,
+    capacity: u16,
+}
+
+const COURSES: [DemoCourse; 2] = [
+    DemoCourse {
+        title: "家政服务员岗前培训（免费）",
+        description: "两天课程：居家保洁、收纳整理、老人照护基础和安全常识。结业发培训证明，优先推荐家政岗位。请带身份证。",
+        trade: "housekeeping",
+        place: "城中区零工驿站二楼培训室",
+        starts_in: 4,
+        from: "09:00",
+        until: "16:30",
+        capacity: 30,
+    },
+    DemoCourse {
+        title: "建筑工地安全与职业技能短训",
+        description: "半天课程：高处作业、用电和防护用品的正确使用，讲清工伤保险怎么报。适合准备去工地做小工的朋友。",
+        trade: "construction",
+        place: "城中区零工驿站一楼大厅",
+        starts_in: 6,
+        from: "14:00",
+        until: "17:30",
+        capacity: 40,
+    },
+];
 
 /// The demo administrator's login, created on first use and kept (readable, for the
 /// demo only) in `<data>/demo-admin-password` so every start can print it.
