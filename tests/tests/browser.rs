@@ -142,6 +142,16 @@ async fn a_job_posted_through_the_form_appears_on_the_board() {
         "the stylesheet loaded under the CSP"
     );
 
+    // Training (一键培训): the demo's courses, each with a plain registration form.
+    open(&page, &format!("{base}/training/")).await;
+    let forms = eval(
+        &page,
+        "document.querySelectorAll('form[action^=\"/api/courses/\"][action$=\"/register\"]').length",
+    )
+    .await;
+    assert_eq!(forms.as_u64(), Some(2), "a form per demo course");
+    open(&page, &format!("{base}/")).await;
+
     // A listing, reached by its link on the home page.
     let listing = eval(
         &page,
