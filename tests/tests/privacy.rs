@@ -11,7 +11,8 @@ use lingong_tests::{Backend, flow::fixture};
 
 lingong_tests::on_both_backends!(
     deleting_leaves_no_trace_but_keeps_the_counts,
-    retention_erases_only_the_inactive
+    retention_erases_only_the_inactive,
+    a_lost_link_goes_to_the_number_and_the_form_reveals_nothing,
 );
 
 async fn deleting_leaves_no_trace_but_keeps_the_counts(backend: Backend) {
@@ -127,4 +128,72 @@ async fn retention_erases_only_the_inactive(backend: Backend) {
     assert!(f.app.worker(&f.station, &idle.id).await.unwrap().is_none());
     assert!(f.app.worker(&f.station, &busy.id).await.unwrap().is_some());
     assert_eq!(f.app.retention_sweep(&f.station).await.unwrap(), 0);
+}
+
+async fn a_lost_link_goes_to_the_number_and_the_form_reveals_nothing(backend: Backend) {
+    use lingong_core::{
+        keys,
+        notices::NoticeKind,
+        records::notice_from_item,
+        store::{Index, Query, query_all},
+    };
+    let api = lingong_tests::test_api(backend).await;
+    let signed = api
+        .post_json(
+            "/api/workers",
+            &serde_json::json!({"name": "马秀英", "phone": "13900000601", "trades": ["cleaning"], "districts": ["chengzhong"], "consent": true}),
+            &[],
+        )
+        .await;
+    assert_eq!(signed.status, 201, "{}", signed.body);
+    let worker_id = signed.json()["id"].as_str().unwrap().to_owned();
+    let ask = |phone: &'static str| {
+        let api = &api;
+        async move {
+            api.post_form("/api/workers/link", &[("phone", phone), ("_lang", "zh-CN")])
+                .await
+        }
+    };
+    let registered = ask("139 0000 0601").await;
+    let unknown = ask("13900000699").await;
+    assert_eq!((registered.status, unknown.status), (202, 202));
+    assert_eq!(
+        registered.body, unknown.body,
+        "the same answer whether the number is registered or not"
+    );
+    assert!(registered.body.contains("如果这个号码在驿站登记过"));
+    // Twice the same day: still one message.
+    assert_eq!(ask("13900000601").await.status, 202);
+    let station = api.state.app.stations.default_station().clone();
+    let sent: Vec<_> = query_all(
+        &*api.store.store,
+        Query::index_newest_first(
+            Index::Gsi2,
+            keys::notices_of_worker(&station.id, &worker_id),
+            10,
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|i| notice_from_item(i).unwrap())
+    .filter(|n| n.kind == NoticeKind::ManageLink)
+    .collect();
+    assert_eq!(sent.len(), 1);
+    // The link sent works; the one from signing up stopped.
+    let link = sent[0].data.link_path.clone().unwrap();
+    let page = api.get(&link, &[("accept", "application/json")]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let old = signed.json()["manage_url"].as_str().unwrap().to_owned();
+    let old_path = &old[old.find("/api/").unwrap()..];
+    assert_eq!(
+        api.get(old_path, &[("accept", "application/json")])
+            .await
+            .status,
+        404
+    );
+    // A wrong number is refused with a clear message, nothing sent.
+    let bad = ask("12345").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("手机号"), "{}", bad.body);
 }

@@ -102,6 +102,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(workers::manage_page).post(workers::manage_action),
         )
         .route("/api/workers/{id}/export", get(workers::export))
+        .route(
+            "/api/workers/link",
+            axum::routing::post(workers::resend_link),
+        )
         .merge(staff::routes())
         // Matching and notices (issue 4):
         .route("/api/offers/{id}", get(offers::show).post(offers::answer))

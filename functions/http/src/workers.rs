@@ -441,3 +441,65 @@ pub async fn export(
         Err(e) => internal(&e, flavor, lang).respond(&state, &station),
     }
 }
+
+/// `POST /api/workers/link`: "I lost my link" (`phone`, + `_lang`, `station`). The link
+/// goes to the number's owner; the answer is the same whether it is registered or not.
+pub async fn resend_link(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let default = state.app.stations.default_station().clone();
+    let submitted = match request::read(&headers, body).await {
+        Ok(s) => s,
+        Err(failure) => return failure.respond(&state, &default),
+    };
+    let (flavor, lang) = (submitted.flavor, submitted.lang);
+    let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
+        return Failure::NotFound { flavor, lang }.respond(&state, &default);
+    };
+    if let Err(failure) = guard::check(
+        &state,
+        &headers,
+        &submitted,
+        &station,
+        "resend_link",
+        None,
+        "phone",
+    )
+    .await
+    {
+        return failure.respond(&state, &station);
+    }
+    match state
+        .app
+        .resend_manage_link(Some(station.id.as_str()), &submitted.input)
+        .await
+    {
+        Ok(()) => {
+            guard::record(&state, &headers, &submitted, &station, "phone").await;
+            let message = lingong_core::i18n::t(lang, "confirm.worker_link_maybe_sent");
+            match flavor {
+                Flavor::Json => (
+                    StatusCode::ACCEPTED,
+                    Json(json!({ "status": "accepted", "message": message })),
+                )
+                    .into_response(),
+                Flavor::Html => page(
+                    &state,
+                    StatusCode::ACCEPTED,
+                    "pages/worker_saved.html",
+                    context! { link_sent => true, maybe => true, ..context_of(&station, lang, "privacy/") },
+                ),
+            }
+        }
+        Err(error) => submit_failure(
+            &state,
+            &station,
+            submitted,
+            error,
+            "pages/privacy.html",
+            "privacy/",
+        ),
+    }
+}

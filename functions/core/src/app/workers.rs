@@ -99,42 +99,7 @@ impl App {
                 // manage link (at most one a day), which is also how a worker who lost
                 // their link gets it back.
                 Some(before) if submission.source == Source::Online => {
-                    let token = ManageToken::random()?;
-                    let day = station.today(now).format("%Y%m%d").to_string();
-                    let notice_key = keys::notice(
-                        &station.id,
-                        &notice_id(&day, &before.id, NoticeKind::ManageLink),
-                    );
-                    let writes = if self.store.get(&notice_key).await?.is_some() {
-                        Vec::new()
-                    } else {
-                        let mut worker = before.clone();
-                        worker.manage_token_hash = token.hash();
-                        worker.version = before.version + 1;
-                        let default = station.id == self.stations.default_station().id;
-                        let mut notice = Notice::new(
-                            station.id.clone(),
-                            NoticeKind::ManageLink,
-                            (&day, &before.id),
-                            Recipient::worker(&before),
-                            NoticeData {
-                                link_path: Some(manage_path(
-                                    "workers",
-                                    &station.id,
-                                    &before.id,
-                                    token.as_str(),
-                                    default,
-                                )),
-                                ..NoticeData::default()
-                            },
-                            now,
-                        );
-                        notice.worker_id = Some(before.id.clone());
-                        vec![
-                            Write::replace(worker_item(&worker)?, before.version),
-                            Write::create(notice_item(&notice)?),
-                        ]
-                    };
+                    let (token, writes) = self.manage_link_writes(&station, &before, now).await?;
                     ((before, token), writes, Outcome::LinkSent)
                 }
                 Some(before) => {
@@ -213,6 +178,91 @@ impl App {
                         outcome,
                         replayed: false,
                     });
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Contention.into())
+    }
+
+    /// The writes that send `worker` a fresh manage link (the new token's hash on the
+    /// record, and the notice to their number or address), or none when one went today
+    /// already: at most one a day, however often it is asked for.
+    async fn manage_link_writes(
+        &self,
+        station: &Station,
+        worker: &Worker,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(ManageToken, Vec<Write>), SubmitError> {
+        let token = ManageToken::random()?;
+        let day = station.today(now).format("%Y%m%d").to_string();
+        let notice_key = keys::notice(
+            &station.id,
+            &notice_id(&day, &worker.id, NoticeKind::ManageLink),
+        );
+        if self.store.get(&notice_key).await?.is_some() {
+            return Ok((token, Vec::new()));
+        }
+        let mut after = worker.clone();
+        after.manage_token_hash = token.hash();
+        after.version = worker.version + 1;
+        let default = station.id == self.stations.default_station().id;
+        let mut notice = Notice::new(
+            station.id.clone(),
+            NoticeKind::ManageLink,
+            (&day, &worker.id),
+            Recipient::worker(worker),
+            NoticeData {
+                link_path: Some(manage_path(
+                    "workers",
+                    &station.id,
+                    &worker.id,
+                    token.as_str(),
+                    default,
+                )),
+                ..NoticeData::default()
+            },
+            now,
+        );
+        notice.worker_id = Some(worker.id.clone());
+        Ok((
+            token,
+            vec![
+                Write::replace(worker_item(&after)?, worker.version),
+                Write::create(notice_item(&notice)?),
+            ],
+        ))
+    }
+
+    /// "I lost my link": the manage link goes to the number's owner (by SMS, or to the
+    /// e-mail they gave), at most once a day. Whoever asks is told the same whether the
+    /// number is registered or not, so the form reveals nothing about anyone.
+    pub async fn resend_manage_link(
+        &self,
+        station: Option<&str>,
+        input: &RawInput,
+    ) -> Result<(), SubmitError> {
+        let station = self
+            .station(station)
+            .ok_or(SubmitError::UnknownStation)?
+            .clone();
+        let phone = crate::phone::MobileNumber::parse("phone", input.text("phone"))
+            .map_err(Invalid::one)?;
+        for _ in 0..RETRIES {
+            let Some(worker) = self.worker_by_phone(&station, &phone).await? else {
+                return Ok(());
+            };
+            let (_, writes) = self
+                .manage_link_writes(&station, &worker, self.clock.now())
+                .await?;
+            if writes.is_empty() {
+                return Ok(());
+            }
+            match self.store.write(writes).await {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, worker = %worker.id, "manage link sent again");
+                    return Ok(());
                 }
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
                 Err(e) => return Err(e.into()),
