@@ -653,6 +653,33 @@ async fn a_worker_holds_one_place_per_day(backend: Backend) {
     assert_eq!(f.job(&second.id).await.placed, 0);
     let offer = f.offers(&second.id).await.remove(0);
     assert_eq!(offer.status, OfferStatus::Withdrawn);
+    // The held place claims its days, one item per day, in the worker's partition.
+    for day in ["2026-12-01", "2026-12-02", "2026-12-03"] {
+        let key = lingong_core::keys::worker_day(&f.station.id, &worker.id, day.parse().unwrap());
+        assert!(f.store.store.get(&key).await.unwrap().is_some(), "{day}");
+    }
+    // Two more overlapping jobs answered at the same instant: exactly one is taken.
+    let a = f
+        .post_job(
+            1,
+            &[("start_date", "2026-12-10"), ("end_date", "2026-12-11")],
+        )
+        .await;
+    let b = f
+        .post_job(
+            1,
+            &[("start_date", "2026-12-11"), ("end_date", "2026-12-12")],
+        )
+        .await;
+    f.wave(&a.id).await;
+    f.wave(&b.id).await;
+    let (first_answer, second_answer) = tokio::join!(accept(a.id.clone()), accept(b.id.clone()));
+    let placed = [&first_answer, &second_answer]
+        .iter()
+        .filter(|o| matches!(o, AnswerOutcome::Placed { .. }))
+        .count();
+    assert_eq!(placed, 1, "{first_answer:?} {second_answer:?}");
+    assert!(first_answer == AnswerOutcome::BusyDates || second_answer == AnswerOutcome::BusyDates);
     // Work on the days after the held place is taken as usual.
     let later = f
         .post_job(

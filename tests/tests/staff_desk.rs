@@ -178,6 +178,15 @@ async fn placements_are_recorded_and_cancelled(backend: Backend) {
     let listed = api.get("/api/jobs", &[]).await.json();
     assert_eq!(listed["jobs"][0]["id"], id.as_str());
     assert_eq!(listed["jobs"][0]["open_places"], 1);
+    // And the worker's days are free again (the job runs 30 November – 2 December).
+    let station = api.state.app.stations.default_station().clone();
+    for day in ["2026-11-30", "2026-12-01", "2026-12-02"] {
+        let key = lingong_core::keys::worker_day(&station.id, &worker_b, day.parse().unwrap());
+        assert!(api.store.store.get(&key).await.unwrap().is_none(), "{day}");
+    }
+    let held =
+        lingong_core::keys::worker_day(&station.id, &worker_a, "2026-12-01".parse().unwrap());
+    assert!(api.store.store.get(&held).await.unwrap().is_some());
     // Cancelling twice is harmless.
     let again = post_form_as(
         &api,

@@ -15,6 +15,7 @@
 //! | worker | `ST#s#WKR#<id>` | `WKR` | — | — | `ST#s#WKRS#<status>` / `<created_at>#<id>` |
 //! | worker phone claim | `ST#s#WKRPHONE#<phone key>` | `CLAIM` | — | — | — |
 //! | worker skill | `ST#s#WKR#<id>` | `SKILL#<trade>#<district>` | `ST#s#SKILL#<trade>#<district>` / `<id>` | — | — |
+//! | worker's day of work (one place per day) | `ST#s#WKR#<id>` | `DAY#<date>` | — | — | — |
 //! | placement | `ST#s#JOB#<job id>` | `PLACE#<worker id>` | until the pay follow-up is sent: `ST#s#PAIDDUE` / `<end>#<job id>#<worker id>`; after: `ST#s#PAIDLINK#<code>` / `PAID` | `ST#s#WKR#<worker id>#PLACES` / `<start>#<job id>` | `ST#s#PLACES` / `<created_at>#<job id>#<worker id>` |
 //! | idempotency record | `ST#s#IDEM#<key hash>` | `IDEM` | — | — | — (TTL 24 h) |
 //! | rate-limit counter | `ST#s#LIMIT#<limit>#<subject hash>#<window start>` | `LIMIT` | — | — | — (TTL: window end) |
@@ -113,6 +114,9 @@
 //!     `ST#s#REGPHONE#<phone key>`.
 //! 36. The policy pages staff stored (overrides of the shipped files, added pages):
 //!     gsi3 `ST#s#POLICIES`; one page: `get(policy page)`.
+//! 37. Whether a worker holds a place on a day (taking a place claims each of its days
+//!     in the same transaction, so two overlapping places cannot both be taken):
+//!     `get(worker's day)`; they go with the worker's partition when the worker is erased.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -189,6 +193,17 @@ pub fn worker_phone(station: &StationId, phone_key: &str) -> Key {
 
 /// Sort-key prefix of a worker's skill items.
 pub const SKILL_PREFIX: &str = "SKILL#";
+
+/// Sort-key prefix of a worker's claimed days of work.
+pub const WORKDAY_PREFIX: &str = "DAY#";
+
+/// A day on which a worker holds a place.
+pub fn worker_day(station: &StationId, worker_id: &str, day: chrono::NaiveDate) -> Key {
+    Key::new(
+        worker_partition(station, worker_id),
+        format!("{WORKDAY_PREFIX}{day}"),
+    )
+}
 
 /// One (trade, district) a worker takes offers for.
 pub fn worker_skill(station: &StationId, worker_id: &str, trade: &str, district: &str) -> Key {

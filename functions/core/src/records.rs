@@ -549,3 +549,28 @@ pub fn policy_item(page: &crate::policy::StoredPolicy) -> Result<Item, StoreErro
 pub fn policy_from_item(item: &Item) -> Result<crate::policy::StoredPolicy, StoreError> {
     versioned_record(item)
 }
+
+// --- one place per day (issue 4) ---
+
+/// The claim on one day of work for `placement`'s worker (made with the placement).
+pub fn worker_day_item(placement: &Placement, day: chrono::NaiveDate) -> Result<Item, StoreError> {
+    let mut body = to_body(&serde_json::json!({ "job_id": placement.job_id, "day": day }))?;
+    body.insert(
+        "station".into(),
+        serde_json::Value::from(placement.station.as_str()),
+    );
+    Ok(Item::new(
+        keys::worker_day(&placement.station, &placement.worker_id, day),
+        body,
+    ))
+}
+
+/// The claims of every day `placement` covers.
+pub fn worker_day_keys(placement: &Placement) -> Vec<crate::store::Key> {
+    placement
+        .start
+        .iter_days()
+        .take_while(|day| *day <= placement.end)
+        .map(|day| keys::worker_day(&placement.station, &placement.worker_id, day))
+        .collect()
+}

@@ -360,6 +360,12 @@ impl App {
                     reopened.transition(JobStatus::Published, now)?;
                 }
                 writes.push(Write::replace(job_item(&reopened)?, job.version));
+                // The worker's days are free again.
+                writes.extend(
+                    crate::records::worker_day_keys(&after)
+                        .into_iter()
+                        .map(Write::delete),
+                );
             }
             writes.push(audit_write(
                 actor,

@@ -17,7 +17,7 @@ use crate::{
     problem::Invalid,
     records::{
         claim_from_item, job_item, notice_item, offer_from_item, offer_item, placement_from_item,
-        placement_item, worker_from_item,
+        placement_item, worker_day_item, worker_from_item,
     },
     secrets::{ManageToken, SecretError, random_bytes},
     station::Station,
@@ -396,19 +396,7 @@ impl App {
             // One place at a time: not two jobs on the same day. The offer, if any, is
             // withdrawn so the job's next wave goes on without waiting for it.
             if self.holds_place_on(station, &worker.id, &job).await? {
-                if let Some(offer) = offer.filter(|o| o.is_open()) {
-                    let mut after = offer.clone();
-                    after.close(OfferStatus::Withdrawn, via, now);
-                    after.version = offer.version + 1;
-                    match self
-                        .store
-                        .write(vec![Write::replace(offer_item(&after)?, offer.version)])
-                        .await
-                    {
-                        Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
+                self.withdraw_if_open(offer.as_ref(), via, now).await?;
                 return Ok(PlaceOutcome::BusyDates);
             }
             let mut after = job.clone();
@@ -452,6 +440,17 @@ impl App {
                 answered.version = offer.version + 1;
                 writes.push(Write::replace(offer_item(&answered)?, offer.version));
             }
+            // Each day of the job is claimed for the worker in the same transaction: two
+            // overlapping places can never both be taken, however close together.
+            let days = writes.len();
+            for day in placement
+                .start
+                .iter_days()
+                .take_while(|day| *day <= placement.end)
+            {
+                writes.push(Write::create(worker_day_item(&placement, day)?));
+            }
+            let days = days..writes.len();
             for notice in self.placement_notices(&after, worker, via, now) {
                 // A placement is made once, so these are new: `put` keeps an old notice
                 // of a cancelled placement from blocking a new one.
@@ -465,6 +464,10 @@ impl App {
                         newly: true,
                     });
                 }
+                Err(StoreError::ConditionFailed { index }) if days.contains(&index) => {
+                    self.withdraw_if_open(offer.as_ref(), via, now).await?;
+                    return Ok(PlaceOutcome::BusyDates);
+                }
                 Err(StoreError::ConditionFailed { index: 0 }) => jitter(attempt).await,
                 Err(StoreError::Contention) => jitter(attempt).await,
                 Err(StoreError::ConditionFailed { index })
@@ -475,7 +478,32 @@ impl App {
         Err(OfferError::Busy)
     }
 
-    /// Whether `worker_id` holds a place on another job on any of `job`'s days.
+    /// Closes `offer` as withdrawn if it still waits for an answer (the worker cannot
+    /// take it), so the job's next wave goes on without waiting for it.
+    async fn withdraw_if_open(
+        &self,
+        offer: Option<&Offer>,
+        via: AnswerVia,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(offer) = offer.filter(|o| o.is_open()) else {
+            return Ok(());
+        };
+        let mut after = offer.clone();
+        after.close(OfferStatus::Withdrawn, via, now);
+        after.version = offer.version + 1;
+        match self
+            .store
+            .write(vec![Write::replace(offer_item(&after)?, offer.version)])
+            .await
+        {
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `worker_id` holds a place on another job on any of `job`'s days (places
+    /// taken before days were claimed are found this way too).
     async fn holds_place_on(
         &self,
         station: &Station,
