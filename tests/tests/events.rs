@@ -94,6 +94,7 @@ lingong_tests::on_both_backends!(
     erasing_a_worker_erases_their_registrations,
     livestreams_take_https_links_only,
     the_training_page_is_rebuilt_from_the_change,
+    a_registrant_is_erased_at_their_request,
 );
 
 async fn staff_event_routes_need_a_session_and_csrf(backend: Backend) {
@@ -111,6 +112,7 @@ async fn staff_event_routes_need_a_session_and_csrf(backend: Backend) {
         "/staff/courses".to_owned(),
         format!("/staff/courses/{id}/cancel"),
         format!("/staff/courses/{id}/registrations/{id}/attendance"),
+        format!("/staff/courses/{id}/registrations/{id}/erase"),
         "/staff/lives".to_owned(),
         format!("/staff/lives/{id}/cancel"),
     ];
@@ -601,4 +603,52 @@ async fn the_training_page_is_rebuilt_from_the_change(backend: Backend) {
     let training = page("training/index.html");
     assert!(training.contains("还剩 1 个名额"));
     assert!(!training.contains("马占山") && !training.contains("13900000301"));
+}
+
+async fn a_registrant_is_erased_at_their_request(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let first = create_course(&api, &cookie, &csrf, "30").await;
+    let second = create_course(&api, &cookie, &csrf, "20").await;
+    // Someone who never signed up as a worker registers for both courses.
+    for course in [&first, &second] {
+        let answer = api
+            .post_json(
+                &format!("/api/courses/{course}/register"),
+                &json!({ "name": "祁秀兰", "phone": "13900000381", "consent": true }),
+                &[],
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    let (_, registrations) = api
+        .state
+        .app
+        .course_registrations(&actor(&api, "clerk"), &first)
+        .await
+        .unwrap();
+    let erase = format!(
+        "/staff/courses/{first}/registrations/{}/erase",
+        registrations[0].id
+    );
+    for _ in 0..2 {
+        let answer = post_form_as(&api, &erase, Some(&cookie), &[("_csrf", &csrf)], FROM).await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+    }
+    // Gone from both courses and from the whole table; the places still count.
+    let everything = api.store.every_item().await.join("\n");
+    assert!(!everything.contains("13900000381") && !everything.contains("祁秀兰"));
+    assert_eq!(course(&api, &first).await.registered, 1);
+    assert_eq!(course(&api, &second).await.registered, 1);
+    let station = api.state.app.stations.default_station().clone();
+    let log = lingong_core::audit::of_target(&*api.store.store, &station.id, "course", &first, 20)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "registration.erase")
+            .count(),
+        1,
+        "erased once: the second press found nobody named"
+    );
 }

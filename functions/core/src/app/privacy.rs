@@ -481,6 +481,54 @@ impl App {
         Ok(erased)
     }
 
+    /// Staff erase, at the person's request, everything a course registrant gave: every
+    /// registration made with that registration's number is kept for the counts but
+    /// names nobody (a registered worker is erased from the worker page instead, which
+    /// covers their registrations too). Audited without naming anyone; safe to repeat.
+    pub async fn erase_registrant(
+        &self,
+        actor: &super::Actor,
+        course_id: &str,
+        registration_id: &str,
+    ) -> Result<usize, super::events::EventError> {
+        let station = self
+            .station(Some(actor.station.as_str()))
+            .cloned()
+            .ok_or(super::events::EventError::NotFound)?;
+        let (_, registrations) = self.course_registrations(actor, course_id).await?;
+        let registration = registrations
+            .into_iter()
+            .find(|r| r.id == registration_id)
+            .ok_or(super::events::EventError::NotFound)?;
+        if registration.registrant.is_none() {
+            return Ok(0);
+        }
+        let named = self
+            .registrations_of_phone(&station, &registration.slot)
+            .await?;
+        let mut writes = Vec::new();
+        for item in &named {
+            writes.extend(anonymise_registration(item)?);
+        }
+        writes.push(
+            audit::record(&AuditEntry {
+                station: station.id.clone(),
+                actor: actor.username.clone(),
+                action: "registration.erase".into(),
+                target_kind: "course".into(),
+                target_id: course_id.into(),
+                before: Value::Null,
+                after: json!({ "registrations": named.len() }),
+                reason: Some("request at the desk".into()),
+                at: self.clock.now(),
+            })
+            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+        );
+        self.apply_in_batches(writes).await?;
+        tracing::info!(station = %station.id, registrations = named.len(), "course registrant erased at their request");
+        Ok(named.len())
+    }
+
     /// The registrations made with the number whose key is `phone_key` and still
     /// naming the person.
     async fn registrations_of_phone(

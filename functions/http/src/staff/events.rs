@@ -41,6 +41,10 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/staff/courses/{id}/registrations/{registration}/attendance",
             post(mark_attendance),
         )
+        .route(
+            "/staff/courses/{id}/registrations/{registration}/erase",
+            post(erase_registrant),
+        )
         .route("/staff/lives", post(create_live))
         .route("/staff/lives/{id}/cancel", post(cancel_live))
 }
@@ -59,6 +63,7 @@ fn done_message(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "live_created" => "staff_events.done_live_created",
         "live_cancelled" => "staff_events.done_live_cancelled",
         "attendance" => "staff_events.done_attendance",
+        "erased" => "staff_events.done_erased",
         _ => return None,
     };
     Some(t(lang, key))
@@ -331,6 +336,7 @@ fn registration_row(
         "registered_at": local(staff, registration.created_at),
         "attended": registration.attendance.as_ref().map(|a| a.attended),
         "marked_by": registration.attendance.as_ref().map(|a| a.by.clone()),
+        "named": registration.registrant.is_some(),
     })
 }
 
@@ -395,6 +401,27 @@ async fn mark_attendance(
         .await
     {
         Ok(_) => Redirect::to(&format!("/staff/courses/{id}?done=attendance")).into_response(),
+        Err(e) => staff.event_failure(&state, e),
+    }
+}
+
+/// Staff erase a registrant at their request (every registration made with the number).
+async fn erase_registrant(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    Path((id, registration)): Path<(String, String)>,
+    body: Body,
+) -> Response {
+    let (staff, _) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match state
+        .app
+        .erase_registrant(&staff.actor, &id, &registration)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/staff/courses/{id}?done=erased")).into_response(),
         Err(e) => staff.event_failure(&state, e),
     }
 }
