@@ -64,15 +64,11 @@ pub async fn report_job(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let default = state.app.stations.default_station().clone();
-    let submitted = match request::read(&headers, body).await {
-        Ok(s) => s,
-        Err(failure) => return failure.respond(&state, &default),
+    let (submitted, station) = match request::read_public(&state, &headers, body).await {
+        Ok(read) => read,
+        Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
     if !is_id(&id) {
         return Failure::NotFound { flavor, lang }.respond(&state, &station);
     }
@@ -169,15 +165,11 @@ pub async fn file_complaint(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let default = state.app.stations.default_station().clone();
-    let submitted = match request::read(&headers, body).await {
-        Ok(s) => s,
-        Err(failure) => return failure.respond(&state, &default),
+    let (submitted, station) = match request::read_public(&state, &headers, body).await {
+        Ok(read) => read,
+        Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
     let key = match submitted.idempotency_key(&headers, "file_complaint") {
         Ok(key) => key,
         Err(failure) => return failure.respond(&state, &station),

@@ -30,15 +30,11 @@ use crate::{
 
 /// `POST /api/jobs`: an employer posts a job.
 pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    let default = state.app.stations.default_station().clone();
-    let submitted = match request::read(&headers, body).await {
-        Ok(s) => s,
-        Err(failure) => return failure.respond(&state, &default),
+    let (submitted, station) = match request::read_public(&state, &headers, body).await {
+        Ok(read) => read,
+        Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let Some(station) = state.app.station(submitted.input.one("station")).cloned() else {
-        return Failure::NotFound { flavor, lang }.respond(&state, &default);
-    };
     let key = match submitted.idempotency_key(&headers, lingong_core::app::POST_JOB) {
         Ok(key) => key,
         Err(failure) => return failure.respond(&state, &station),

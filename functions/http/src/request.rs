@@ -46,6 +46,27 @@ pub fn link_request(
     }
 }
 
+/// A public form's submission and the station its `station` field names (`None`: the
+/// deployment's default); a failure is the answer.
+pub async fn read_public(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Submitted, Arc<Station>), Response> {
+    let default = state.app.stations.default_station();
+    let submitted = read(headers, body)
+        .await
+        .map_err(|failure| failure.respond(state, default))?;
+    match state.app.station(submitted.input.one("station")) {
+        Some(station) => Ok((submitted, station.clone())),
+        None => Err(Failure::NotFound {
+            flavor: submitted.flavor,
+            lang: submitted.lang,
+        }
+        .respond(state, default)),
+    }
+}
+
 /// A submission to a link and the station its query names; a failure is the answer.
 pub async fn read_at(
     state: &AppState,
