@@ -75,13 +75,35 @@ impl App {
             .collect()
     }
 
-    /// How many complaints are in each state (open states counted in full, up to 1,000).
+    /// How many complaints are in each state (up to 1,000 each).
     pub async fn complaint_counts_by_state(
         &self,
         actor: &Actor,
     ) -> Result<Vec<(ComplaintStatus, usize)>, StoreError> {
+        self.complaint_counts_in(actor, &ComplaintStatus::ALL).await
+    }
+
+    /// How many complaints are still open (received or in progress): the staff home.
+    pub async fn open_complaints(&self, actor: &Actor) -> Result<usize, StoreError> {
+        let open: Vec<ComplaintStatus> = ComplaintStatus::ALL
+            .into_iter()
+            .filter(|s| !s.is_closed())
+            .collect();
+        Ok(self
+            .complaint_counts_in(actor, &open)
+            .await?
+            .iter()
+            .map(|(_, n)| n)
+            .sum())
+    }
+
+    async fn complaint_counts_in(
+        &self,
+        actor: &Actor,
+        states: &[ComplaintStatus],
+    ) -> Result<Vec<(ComplaintStatus, usize)>, StoreError> {
         let mut counts = Vec::new();
-        for status in ComplaintStatus::ALL {
+        for &status in states {
             let items = crate::store::query_all(
                 &*self.store,
                 Query::index_newest_first(

@@ -393,13 +393,7 @@ async fn dashboard(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
             .await?
             .len();
         let moderation = app.moderation(&staff.station).await?;
-        let open_complaints: usize = app
-            .complaint_counts_by_state(&staff.actor)
-            .await?
-            .iter()
-            .filter(|(status, _)| !status.is_closed())
-            .map(|(_, n)| n)
-            .sum();
+        let open_complaints = app.open_complaints(&staff.actor).await?;
         let parked = app.parked_notices(&staff.station, 200).await?.len();
         Ok::<_, lingong_core::store::StoreError>((
             pending,
