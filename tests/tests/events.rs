@@ -95,6 +95,7 @@ lingong_tests::on_both_backends!(
     livestreams_take_https_links_only,
     the_training_page_is_rebuilt_from_the_change,
     a_registrant_is_erased_at_their_request,
+    staff_correct_a_course_without_losing_registrations,
 );
 
 async fn staff_event_routes_need_a_session_and_csrf(backend: Backend) {
@@ -113,6 +114,7 @@ async fn staff_event_routes_need_a_session_and_csrf(backend: Backend) {
         format!("/staff/courses/{id}/cancel"),
         format!("/staff/courses/{id}/registrations/{id}/attendance"),
         format!("/staff/courses/{id}/registrations/{id}/erase"),
+        format!("/staff/courses/{id}/edit"),
         "/staff/lives".to_owned(),
         format!("/staff/lives/{id}/cancel"),
     ];
@@ -651,4 +653,81 @@ async fn a_registrant_is_erased_at_their_request(backend: Backend) {
         1,
         "erased once: the second press found nobody named"
     );
+}
+
+async fn staff_correct_a_course_without_losing_registrations(backend: Backend) {
+    let api = with_staff(backend).await;
+    let (cookie, csrf) = login(&api, "clerk").await;
+    let id = create_course(&api, &cookie, &csrf, "30").await;
+    for (name, phone) in [("马占山", "13900000391"), ("韩梅", "13900000392")] {
+        let answer = api
+            .post_json(
+                &format!("/api/courses/{id}/register"),
+                &json!({ "name": name, "phone": phone, "consent": true }),
+                &[],
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    let page = get_as(&api, &format!("/staff/courses/{id}"), Some(&cookie)).await;
+    assert!(
+        page.body.contains("value=\"2026-12-05T09:00\""),
+        "the form shows the course"
+    );
+    let edit = |place: &'static str, capacity: &'static str| {
+        let (api, cookie, csrf, path) = (
+            &api,
+            cookie.clone(),
+            csrf.clone(),
+            format!("/staff/courses/{id}/edit"),
+        );
+        async move {
+            post_form_as(
+                api,
+                &path,
+                Some(&cookie),
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("title", "家政服务员岗前培训"),
+                    (
+                        "description",
+                        "三天课程：保洁、收纳、老人照护基础。带身份证。",
+                    ),
+                    ("trade", "housekeeping"),
+                    ("place", place),
+                    ("starts_at", "2026-12-05T09:30"),
+                    ("ends_at", "2026-12-05T17:00"),
+                    ("capacity", capacity),
+                ],
+                FROM,
+            )
+            .await
+        }
+    };
+    // Fewer places than people registered: refused, nothing changed.
+    let below = edit("城中区零工驿站三楼", "1").await;
+    assert_eq!(below.status, 422, "{}", below.body);
+    assert!(below.body.contains("已经有 2 人报名"));
+    // A new room and start time: saved (a resent form changes nothing more).
+    for _ in 0..2 {
+        let saved = edit("城中区零工驿站三楼", "30").await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+    let changed = course(&api, &id).await;
+    assert_eq!(changed.place.as_str(), "城中区零工驿站三楼");
+    assert_eq!(changed.registered, 2, "registrations are kept");
+    // 09:30 in Xining is 01:30 UTC.
+    assert!(
+        changed
+            .starts_at
+            .to_rfc3339()
+            .starts_with("2026-12-05T01:30"),
+        "{}",
+        changed.starts_at
+    );
+    let station = api.state.app.stations.default_station().clone();
+    let log = lingong_core::audit::of_target(&*api.store.store, &station.id, "course", &id, 20)
+        .await
+        .unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "course.edit").count(), 1);
 }

@@ -272,8 +272,71 @@ impl App {
         Ok(())
     }
 
-    /// Staff cancel a course; registrations stay for the record (staff call the people
-    /// registered). Cancelling a cancelled course changes nothing.
+    /// Staff correct a course (title, description, trade, place, times, places). The
+    /// change is written against the course as read, retried if a registration came in
+    /// meanwhile (so no place is lost); places cannot go below those taken, and a
+    /// cancelled course cannot be edited. The audit log keeps before and after. A resent
+    /// form finds the course already as it asks and changes nothing.
+    pub async fn update_course(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &RawInput,
+    ) -> Result<Course, EventError> {
+        let station = self.events_station(actor)?;
+        let now = self.clock.now();
+        let draft = CourseDraft::parse(input, &station, now)?;
+        for _ in 0..RETRIES {
+            let before = self
+                .course(&station, id)
+                .await?
+                .ok_or(EventError::NotFound)?;
+            let mut after = before.clone();
+            after.title = draft.title.clone();
+            after.description = draft.description.clone();
+            after.trade = draft.trade.clone();
+            after.place = draft.place.clone();
+            after.starts_at = draft.starts_at;
+            after.ends_at = draft.ends_at;
+            after.capacity = draft.capacity;
+            if after == before {
+                return Ok(before);
+            }
+            if before.status == EventStatus::Cancelled {
+                return Err(EventError::Closed(Closed::Cancelled));
+            }
+            if after.capacity < before.registered {
+                return Err(Invalid::one(
+                    crate::problem::FieldError::new("capacity", "events.error_below_registered")
+                        .with("registered", u64::from(before.registered)),
+                )
+                .into());
+            }
+            after.updated_at = now;
+            after.version = before.version + 1;
+            let writes = vec![
+                Write::replace(course_item(&after)?, before.version),
+                audit::record(&entry(
+                    now,
+                    actor,
+                    "course.edit",
+                    "course",
+                    id,
+                    snapshot(&before),
+                    snapshot(&after),
+                ))?,
+            ];
+            match self.store.write(writes).await {
+                Ok(()) => return Ok(after),
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EventError::Busy)
+    }
+
+    /// Staff cancel a course; registrations stay for the record and everyone registered
+    /// is told by SMS. Cancelling a cancelled course changes nothing.
     pub async fn cancel_course(&self, actor: &Actor, id: &str) -> Result<Course, EventError> {
         let station = self.events_station(actor)?;
         for _ in 0..RETRIES {

@@ -37,6 +37,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/staff/courses", post(create_course))
         .route("/staff/courses/{id}", get(course_page))
         .route("/staff/courses/{id}/cancel", post(cancel_course))
+        .route("/staff/courses/{id}/edit", post(edit_course))
         .route(
             "/staff/courses/{id}/registrations/{registration}/attendance",
             post(mark_attendance),
@@ -63,6 +64,7 @@ fn done_message(lang: Lang, done: Option<&str>) -> Option<&'static str> {
         "live_created" => "staff_events.done_live_created",
         "live_cancelled" => "staff_events.done_live_cancelled",
         "attendance" => "staff_events.done_attendance",
+        "course_edited" => "staff_events.done_course_edited",
         "erased" => "staff_events.done_erased",
         _ => return None,
     };
@@ -368,11 +370,27 @@ async fn course_page(
         .iter()
         .filter(|r| r.attendance.as_ref().is_some_and(|a| a.attended))
         .count();
+    // The edit form, filled with the course as it stands.
+    let local = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&staff.station.time_zone)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let mut values = RawInput::new();
+    values.push("title", course.title.as_str());
+    values.push("description", course.description.as_str());
+    values.push("trade", course.trade.clone().unwrap_or_default());
+    values.push("place", course.place.as_str());
+    values.push("starts_at", local(course.starts_at));
+    values.push("ends_at", local(course.ends_at));
+    values.push("capacity", course.capacity.to_string());
+    let edit_form = FormState::from_input(&values, None, staff.lang);
     staff.render(
         &state,
         StatusCode::OK,
         "staff/course.html",
         context! {
+            edit_form => Serde(edit_form),
             course => Serde(course_row(&staff, &course)),
             registrations => Serde(rows),
             attended,
@@ -422,6 +440,23 @@ async fn erase_registrant(
         .await
     {
         Ok(_) => Redirect::to(&format!("/staff/courses/{id}?done=erased")).into_response(),
+        Err(e) => staff.event_failure(&state, e),
+    }
+}
+
+/// Staff correct a course from the form on its page.
+async fn edit_course(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (staff, input) = match authenticate_post(&state, &headers, body).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    match state.app.update_course(&staff.actor, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/staff/courses/{id}?done=course_edited")).into_response(),
         Err(e) => staff.event_failure(&state, e),
     }
 }
