@@ -284,13 +284,8 @@ impl App {
         input: &RawInput,
     ) -> Result<Course, EventError> {
         let station = self.events_station(actor)?;
-        let now = self.clock.now();
-        let draft = CourseDraft::parse(input, &station, now)?;
-        for _ in 0..RETRIES {
-            let before = self
-                .course(&station, id)
-                .await?
-                .ok_or(EventError::NotFound)?;
+        let draft = CourseDraft::parse(input, &station, self.clock.now())?;
+        self.change_course(&station, actor, id, "course.edit", |before| {
             let mut after = before.clone();
             after.title = draft.title.clone();
             after.description = draft.description.clone();
@@ -299,8 +294,8 @@ impl App {
             after.starts_at = draft.starts_at;
             after.ends_at = draft.ends_at;
             after.capacity = draft.capacity;
-            if after == before {
-                return Ok(before);
+            if after == *before {
+                return Ok(None);
             }
             if before.status == EventStatus::Cancelled {
                 return Err(EventError::Closed(Closed::Cancelled));
@@ -312,6 +307,49 @@ impl App {
                 )
                 .into());
             }
+            Ok(Some(after))
+        })
+        .await
+    }
+
+    /// Staff cancel a course; registrations stay for the record and everyone registered
+    /// is told by SMS. Cancelling again changes nothing, but makes sure the messages
+    /// were made (an earlier try may have stopped between the two steps).
+    pub async fn cancel_course(&self, actor: &Actor, id: &str) -> Result<Course, EventError> {
+        let station = self.events_station(actor)?;
+        let course = self
+            .change_course(&station, actor, id, "course.cancel", |before| {
+                Ok((before.status != EventStatus::Cancelled).then(|| {
+                    let mut after = before.clone();
+                    after.status = EventStatus::Cancelled;
+                    after
+                }))
+            })
+            .await?;
+        self.tell_registrants_cancelled(&station, &course).await?;
+        Ok(course)
+    }
+
+    /// Writes the course `change` makes of the one stored (`None`: nothing to do), with
+    /// its audit entry, against the version read; retried when a registration or
+    /// another change came in meanwhile. Returns the course as it now stands.
+    async fn change_course(
+        &self,
+        station: &Station,
+        actor: &Actor,
+        id: &str,
+        action: &str,
+        change: impl Fn(&Course) -> Result<Option<Course>, EventError>,
+    ) -> Result<Course, EventError> {
+        for _ in 0..RETRIES {
+            let before = self
+                .course(station, id)
+                .await?
+                .ok_or(EventError::NotFound)?;
+            let Some(mut after) = change(&before)? else {
+                return Ok(before);
+            };
+            let now = self.clock.now();
             after.updated_at = now;
             after.version = before.version + 1;
             let writes = vec![
@@ -319,7 +357,7 @@ impl App {
                 audit::record(&entry(
                     now,
                     actor,
-                    "course.edit",
+                    action,
                     "course",
                     id,
                     snapshot(&before),
@@ -328,47 +366,6 @@ impl App {
             ];
             match self.store.write(writes).await {
                 Ok(()) => return Ok(after),
-                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(EventError::Busy)
-    }
-
-    /// Staff cancel a course; registrations stay for the record and everyone registered
-    /// is told by SMS. Cancelling a cancelled course changes nothing.
-    pub async fn cancel_course(&self, actor: &Actor, id: &str) -> Result<Course, EventError> {
-        let station = self.events_station(actor)?;
-        for _ in 0..RETRIES {
-            let before = self
-                .course(&station, id)
-                .await?
-                .ok_or(EventError::NotFound)?;
-            if before.status == EventStatus::Cancelled {
-                return Ok(before);
-            }
-            let now = self.clock.now();
-            let mut after = before.clone();
-            after.status = EventStatus::Cancelled;
-            after.updated_at = now;
-            after.version = before.version + 1;
-            let writes = vec![
-                Write::replace(course_item(&after)?, before.version),
-                audit::record(&entry(
-                    now,
-                    actor,
-                    "course.cancel",
-                    "course",
-                    id,
-                    snapshot(&before),
-                    snapshot(&after),
-                ))?,
-            ];
-            match self.store.write(writes).await {
-                Ok(()) => {
-                    self.tell_registrants_cancelled(&station, &after).await?;
-                    return Ok(after);
-                }
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
                 Err(e) => return Err(e.into()),
             }
