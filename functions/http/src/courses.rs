@@ -51,23 +51,11 @@ pub async fn register(
         return Failure::NotFound { flavor, lang }.respond(&state, &station);
     }
     let action = register_action(&id);
-    let key = match submitted.idempotency_key(&headers, &action) {
-        Ok(key) => key,
-        Err(failure) => return failure.respond(&state, &station),
-    };
-    if let Err(failure) = guard::check(
-        &state,
-        &headers,
-        &submitted,
-        &station,
-        &action,
-        key.as_ref(),
-        "phone",
-    )
-    .await
-    {
-        return failure.respond(&state, &station);
-    }
+    let key =
+        match crate::guard::admit(&state, &headers, &submitted, &station, &action, "phone").await {
+            Ok(key) => key,
+            Err(failure) => return failure.respond(&state, &station),
+        };
     let result = state
         .app
         .register_for_course(

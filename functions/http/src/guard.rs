@@ -27,9 +27,33 @@ pub const HONEYPOT: &str = "website";
 /// The field the page's script puts the proof-of-work solution in.
 pub const POW_FIELD: &str = "_altcha";
 
+/// A public form's request key (see [`Submitted::idempotency_key`]) once every check
+/// for `action` has passed: the one gate each public form goes through.
+pub async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    submitted: &Submitted,
+    station: &Station,
+    action: &str,
+    phone_field: &str,
+) -> Result<Option<IdempotencyKey>, Failure> {
+    let key = submitted.idempotency_key(headers, action)?;
+    check(
+        state,
+        headers,
+        submitted,
+        station,
+        action,
+        key.as_ref(),
+        phone_field,
+    )
+    .await?;
+    Ok(key)
+}
+
 /// Runs every check for a submission of `action` to `station`; `phone_field` names the
 /// field holding the submitter's phone number.
-pub async fn check(
+async fn check(
     state: &AppState,
     headers: &HeaderMap,
     submitted: &Submitted,

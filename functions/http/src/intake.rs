@@ -72,24 +72,11 @@ pub async fn report_job(
     if !is_id(&id) {
         return Failure::NotFound { flavor, lang }.respond(&state, &station);
     }
-    let key = match submitted.idempotency_key(&headers, &report_action(&id)) {
+    let action = report_action(&id);
+    let key = match guard::admit(&state, &headers, &submitted, &station, &action, "phone").await {
         Ok(key) => key,
         Err(failure) => return failure.respond(&state, &station),
     };
-    let action = report_action(&id);
-    if let Err(failure) = guard::check(
-        &state,
-        &headers,
-        &submitted,
-        &station,
-        &action,
-        key.as_ref(),
-        "phone",
-    )
-    .await
-    {
-        return failure.respond(&state, &station);
-    }
     let result = state
         .app
         .report_job(
@@ -170,23 +157,19 @@ pub async fn file_complaint(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match submitted.idempotency_key(&headers, "file_complaint") {
-        Ok(key) => key,
-        Err(failure) => return failure.respond(&state, &station),
-    };
-    if let Err(failure) = guard::check(
+    let key = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
         &station,
         "file_complaint",
-        key.as_ref(),
         "phone",
     )
     .await
     {
-        return failure.respond(&state, &station);
-    }
+        Ok(key) => key,
+        Err(failure) => return failure.respond(&state, &station),
+    };
     let result = state
         .app
         .file_complaint(Submission {

@@ -35,23 +35,19 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match submitted.idempotency_key(&headers, lingong_core::app::POST_JOB) {
-        Ok(key) => key,
-        Err(failure) => return failure.respond(&state, &station),
-    };
-    if let Err(failure) = guard::check(
+    let key = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
         &station,
         lingong_core::app::POST_JOB,
-        key.as_ref(),
         "contact_phone",
     )
     .await
     {
-        return failure.respond(&state, &station);
-    }
+        Ok(key) => key,
+        Err(failure) => return failure.respond(&state, &station),
+    };
     let result = state
         .app
         .post_job(Submission {

@@ -291,24 +291,20 @@ pub async fn apply(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match submitted.idempotency_key(&headers, lingong_core::app::offers::APPLY) {
-        Ok(key) => key,
-        Err(failure) => return failure.respond(&state, &station),
-    };
     // The same checks as every public form: honeypot, proof of work, rate limits.
-    if let Err(failure) = crate::guard::check(
+    let key = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
         &station,
         lingong_core::app::offers::APPLY,
-        key.as_ref(),
         "phone",
     )
     .await
     {
-        return failure.respond(&state, &station);
-    }
+        Ok(key) => key,
+        Err(failure) => return failure.respond(&state, &station),
+    };
     let job = match state.app.job(&station, &id).await {
         Ok(Some(job)) => job,
         Ok(None) => return Failure::NotFound { flavor, lang }.respond(&state, &station),

@@ -39,23 +39,19 @@ pub async fn sign_up(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match submitted.idempotency_key(&headers, lingong_core::app::SIGN_UP) {
-        Ok(key) => key,
-        Err(failure) => return failure.respond(&state, &station),
-    };
-    if let Err(failure) = guard::check(
+    let key = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
         &station,
         lingong_core::app::SIGN_UP,
-        key.as_ref(),
         "phone",
     )
     .await
     {
-        return failure.respond(&state, &station);
-    }
+        Ok(key) => key,
+        Err(failure) => return failure.respond(&state, &station),
+    };
     let result = state
         .app
         .sign_up(Submission {
@@ -450,13 +446,12 @@ pub async fn resend_link(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    if let Err(failure) = guard::check(
+    if let Err(failure) = guard::admit(
         &state,
         &headers,
         &submitted,
         &station,
         "resend_link",
-        None,
         "phone",
     )
     .await
