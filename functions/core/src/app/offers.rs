@@ -393,12 +393,6 @@ impl App {
                     PlaceOutcome::NotOpen
                 });
             }
-            // One place at a time: not two jobs on the same day. The offer, if any, is
-            // withdrawn so the job's next wave goes on without waiting for it.
-            if self.holds_place_on(station, &worker.id, &job).await? {
-                self.withdraw_if_open(offer.as_ref(), via, now).await?;
-                return Ok(PlaceOutcome::BusyDates);
-            }
             let mut after = job.clone();
             after.placed += 1;
             after.updated_at = now;
@@ -500,34 +494,6 @@ impl App {
             Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
             Err(e) => Err(e),
         }
-    }
-
-    /// Whether `worker_id` holds a place on another job on any of `job`'s days (places
-    /// taken before days were claimed are found this way too).
-    async fn holds_place_on(
-        &self,
-        station: &Station,
-        worker_id: &str,
-        job: &Job,
-    ) -> Result<bool, StoreError> {
-        let earliest = job.dates.start - chrono::Duration::days(crate::dates::MAX_SPAN_DAYS);
-        let held: Vec<Placement> = crate::store::query_all(
-            &*self.store,
-            Query {
-                index: Some(Index::Gsi2),
-                range: crate::store::SortKeyRange::Between(
-                    earliest.to_string(),
-                    format!("{}#~", job.dates.end),
-                ),
-                ..Query::partition(keys::placements_of_worker(&station.id, worker_id), 100)
-            },
-        )
-        .await?
-        .iter()
-        .map(placement_from_item)
-        .filter(|p| p.as_ref().map_or(true, |p| p.job_id != job.id))
-        .collect::<Result<_, _>>()?;
-        Ok(crate::matching::fairness::is_busy(&held, &job.dates))
     }
 
     /// The notices a placement makes: the employer learns the worker's name and phone
