@@ -406,9 +406,7 @@ fn confirmation_signature(
     station: &Station,
     job_id: &str,
 ) -> String {
-    let mut sig = secrets.sign("job-confirm", &format!("{}/{job_id}", station.id.as_str()));
-    sig.truncate(crate::matching::offer::LINK_PART_LEN);
-    sig
+    crate::matching::offer::link_part(secrets, "job-confirm", &[station.id.as_str(), job_id])
 }
 
 /// What confirming a posting did.

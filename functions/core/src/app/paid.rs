@@ -16,7 +16,7 @@ use crate::{
     i18n::{Arg, catalog},
     job::{Job, new_id},
     keys,
-    matching::offer::{LINK_PART_LEN, is_link_part},
+    matching::offer::{is_link_part, link_part},
     notices::{JobSummary, Notice, NoticeData, NoticeKind, Recipient},
     placement::{PaidAnswer, PaidCheck, Placement},
     records::{complaint_item, notice_item, placement_from_item, placement_item},
@@ -33,18 +33,11 @@ const MAX_PER_SWEEP: u32 = 200;
 /// The code in a follow-up link: 16 URL-safe characters derived from (job, worker)
 /// with the deployment secret, short enough for an SMS.
 pub fn paid_code(secrets: &Secrets, station: &StationId, job_id: &str, worker_id: &str) -> String {
-    let mut code = secrets.sign(
-        "paid-code",
-        &format!("{}/{job_id}/{worker_id}", station.as_str()),
-    );
-    code.truncate(LINK_PART_LEN);
-    code
+    link_part(secrets, "paid-code", &[station.as_str(), job_id, worker_id])
 }
 
 fn link_signature(secrets: &Secrets, station: &StationId, code: &str) -> String {
-    let mut sig = secrets.sign("paid-link", &format!("{}/{code}", station.as_str()));
-    sig.truncate(LINK_PART_LEN);
-    sig
+    link_part(secrets, "paid-link", &[station.as_str(), code])
 }
 
 /// The path of a follow-up's answer page (`station` is named for all but the default).

@@ -118,22 +118,23 @@ impl Offer {
 /// Length of an offer id and of its link signature, in characters.
 pub const LINK_PART_LEN: usize = 16;
 
-/// The offer id for (job, worker): 16 URL-safe characters derived with the deployment
-/// secret, so the link is short (for SMS) and the id cannot be guessed.
+/// A part of a short link (an id or a signature): the first [`LINK_PART_LEN`]
+/// characters of the deployment secret's signature of `parts` (joined by `/`) for
+/// `purpose`, URL-safe, short enough for an SMS and not to be guessed.
+pub fn link_part(secrets: &Secrets, purpose: &str, parts: &[&str]) -> String {
+    let mut part = secrets.sign(purpose, &parts.join("/"));
+    part.truncate(LINK_PART_LEN);
+    part
+}
+
+/// The offer id for (job, worker).
 pub fn offer_id(secrets: &Secrets, station: &StationId, job_id: &str, worker_id: &str) -> String {
-    let mut id = secrets.sign(
-        "offer-id",
-        &format!("{}/{job_id}/{worker_id}", station.as_str()),
-    );
-    id.truncate(LINK_PART_LEN);
-    id
+    link_part(secrets, "offer-id", &[station.as_str(), job_id, worker_id])
 }
 
 /// The signature that makes an offer link valid.
 pub fn link_signature(secrets: &Secrets, station: &StationId, offer_id: &str) -> String {
-    let mut sig = secrets.sign("offer-link", &format!("{}/{offer_id}", station.as_str()));
-    sig.truncate(LINK_PART_LEN);
-    sig
+    link_part(secrets, "offer-link", &[station.as_str(), offer_id])
 }
 
 /// Whether `text` could be an offer id or signature (so junk never reaches a key).
