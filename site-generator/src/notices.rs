@@ -251,6 +251,7 @@ impl NoticeRenderer for NoticeTemplates {
                     subject: Some(view.subject.clone()),
                     text: text.trim().to_owned() + "\n",
                     html,
+                    sms_template: None,
                 })
             }
             _ => Ok(Message {
@@ -260,6 +261,7 @@ impl NoticeRenderer for NoticeTemplates {
                 subject: None,
                 text: one_line(&self.render_template(notice, &sms, &view)?),
                 html: None,
+                sms_template: None,
             }),
         }
     }

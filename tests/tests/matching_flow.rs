@@ -9,13 +9,14 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
+use lingong_core::notices::sms::SmsNotifier;
 use lingong_core::{
     changes::ChangeConsumer,
     matching::consumer::Matcher,
     notices::{consumer::NotifierConsumer, port::ByChannel, send::NoticeSender},
 };
 use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
-use lingong_notify_sns::{SmsNotifier, SnsGateway};
+use lingong_notify_sns::SnsGateway;
 use lingong_site::{NoticeTemplates, Renderer};
 use lingong_tests::{
     Backend, TestApi,

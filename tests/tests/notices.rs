@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use lingong_core::notices::sms::SmsNotifier;
 use lingong_core::{
     Clock,
     app::InboundOutcome,
@@ -21,7 +22,7 @@ use lingong_core::{
     store::Write,
 };
 use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
-use lingong_notify_sns::{SmsNotifier, SnsGateway};
+use lingong_notify_sns::SnsGateway;
 use lingong_site::{NoticeTemplates, Renderer};
 use lingong_tests::{
     Backend,

@@ -13,8 +13,9 @@
 use std::sync::Arc;
 
 use lingong_aws_wiring::{aws_config, required_env};
+use lingong_core::notices::sms::SmsNotifier;
 use lingong_core::notices::{consumer::NotifierConsumer, port::ByChannel, send::NoticeSender};
-use lingong_notify_sns::{SmsNotifier, SnsGateway};
+use lingong_notify_sns::SnsGateway;
 use lingong_site::{NoticeTemplates, Renderer};
 
 #[tokio::main]

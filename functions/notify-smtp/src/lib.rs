@@ -271,6 +271,7 @@ mod tests {
             subject: Some("岗位通知".into()),
             text: "text".into(),
             html: None,
+            sms_template: None,
         };
         assert!(matches!(
             notifier.send(&message).await,

@@ -1,12 +1,12 @@
-//! Notices by SMS. [`SmsNotifier`] implements the notifier port for SMS on top of an
-//! [`SmsGateway`] — a seam, so a Chinese SMS gateway (Aliyun, Tencent Cloud) can be
-//! added beside [`SnsGateway`], the first one, which publishes through Amazon SNS.
+//! SMS through Amazon SNS: [`SnsGateway`] implements the core's
+//! [`SmsGateway`](lingong_core::notices::sms::SmsGateway) seam by publishing free text
+//! to a phone number (global regions only: SNS in China has no SMS).
 //!
-//! Only mainland mobile numbers (+86) are sent to. The SNS client retries nothing by
+//! The SNS client retries nothing by
 //! itself: whether to try again is the notice ledger's decision, because a retried
 //! publish after a timeout could send the same SMS twice.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_sns::{
@@ -15,66 +15,9 @@ use aws_sdk_sns::{
     types::MessageAttributeValue,
 };
 use lingong_core::notices::{
-    Receipt,
-    port::{Address, Message, Notifier, SendError},
+    port::SendError,
+    sms::{OutgoingSms, SmsGateway},
 };
-
-/// Longest SMS text accepted, in characters (a long SMS is split by the carrier; past
-/// this something is wrong with the template).
-pub const MAX_SMS_CHARS: usize = 500;
-
-/// Something that delivers one SMS to one number.
-#[async_trait]
-pub trait SmsGateway: Send + Sync {
-    /// The gateway's name, for receipts and logs.
-    fn name(&self) -> &'static str;
-
-    /// Sends `text` to `e164` (`+86…`); returns the gateway's message id.
-    async fn send_sms(&self, e164: &str, text: &str) -> Result<String, SendError>;
-}
-
-/// The notifier port for SMS, on any gateway.
-#[derive(Clone)]
-pub struct SmsNotifier {
-    gateway: Arc<dyn SmsGateway>,
-}
-
-impl SmsNotifier {
-    /// SMS through `gateway`.
-    pub fn new(gateway: Arc<dyn SmsGateway>) -> SmsNotifier {
-        SmsNotifier { gateway }
-    }
-}
-
-/// Whether `e164` is a mainland China mobile number: `+861` and ten more digits.
-pub fn is_mainland_mobile(e164: &str) -> bool {
-    e164.len() == 14 && e164.starts_with("+861") && e164[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
-#[async_trait]
-impl Notifier for SmsNotifier {
-    async fn send(&self, message: &Message) -> Result<Receipt, SendError> {
-        let Address::Sms(phone) = &message.to else {
-            return Err(SendError::Permanent(
-                "the SMS notifier sends SMS only".into(),
-            ));
-        };
-        let e164 = phone.e164();
-        if !is_mainland_mobile(&e164) {
-            return Err(SendError::Permanent("not a mainland mobile number".into()));
-        }
-        if message.text.trim().is_empty() || message.text.chars().count() > MAX_SMS_CHARS {
-            return Err(SendError::Permanent(format!(
-                "SMS text must be 1–{MAX_SMS_CHARS} characters"
-            )));
-        }
-        let id = self.gateway.send_sms(&e164, &message.text).await?;
-        Ok(Receipt {
-            provider: self.gateway.name().to_owned(),
-            message_id: Some(id),
-        })
-    }
-}
 
 /// Amazon SNS as the SMS gateway (`Publish` to a phone number, transactional).
 #[derive(Clone, Debug)]
@@ -167,12 +110,12 @@ impl SmsGateway for SnsGateway {
         "sns"
     }
 
-    async fn send_sms(&self, e164: &str, text: &str) -> Result<String, SendError> {
+    async fn send_sms(&self, sms: &OutgoingSms<'_>) -> Result<String, SendError> {
         let mut request = self
             .client
             .publish()
-            .phone_number(e164)
-            .message(text)
+            .phone_number(sms.e164)
+            .message(sms.text)
             .message_attributes("AWS.SNS.SMS.SMSType", string_attribute("Transactional")?);
         if let Some(sender_id) = &self.sender_id {
             request =
@@ -201,7 +144,15 @@ mod tests {
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use aws_smithy_runtime_api::http::{Response, StatusCode};
     use aws_smithy_types::body::SdkBody;
-    use lingong_core::phone::MobileNumber;
+    use std::sync::Arc;
+
+    use lingong_core::{
+        notices::{
+            port::{Address, Message, Notifier},
+            sms::SmsNotifier,
+        },
+        phone::MobileNumber,
+    };
 
     use super::*;
 
@@ -213,15 +164,8 @@ mod tests {
             subject: None,
             text: "【零工驿站】岗位通知：测试。回复TD退订".into(),
             html: None,
+            sms_template: None,
         }
-    }
-
-    #[test]
-    fn only_mainland_mobiles() {
-        assert!(is_mainland_mobile("+8613800000000"));
-        assert!(!is_mainland_mobile("+14155550100"));
-        assert!(!is_mainland_mobile("+86138000000"));
-        assert!(!is_mainland_mobile("+86010123456789"));
     }
 
     #[tokio::test]

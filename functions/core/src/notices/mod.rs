@@ -16,6 +16,7 @@ pub mod consumer;
 pub mod port;
 pub mod send;
 pub mod settings;
+pub mod sms;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -36,6 +36,25 @@ pub struct Message {
     pub text: String,
     /// The HTML part of an e-mail.
     pub html: Option<String>,
+    /// An SMS as a registered template and its variables, for gateways that send only
+    /// filed templates (the mainland gateways). `text` is then the same template filled
+    /// in, so every other notifier shows what the gateway sends.
+    pub sms_template: Option<TemplateSms>,
+}
+
+/// One SMS as a filed template: which template of the catalogue
+/// ([`crate::notices::sms_catalogue`]) and the value of each of its variables, checked
+/// against the variable's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateSms {
+    /// The station sending it (gateways keep template codes per station).
+    pub station: String,
+    /// The station's SMS signature (签名) as approved by the gateway, without 【】.
+    pub signature: String,
+    /// The template's key in the catalogue (the notice kind, e.g. `offer`).
+    pub template: String,
+    /// Each variable's name and value, in the order the template uses them.
+    pub params: Vec<(String, String)>,
 }
 
 /// Why a message was not sent.
