@@ -6,6 +6,9 @@
 //! - `lingong report --period weekly [--send]`: the station report for staff.
 //! - `lingong staff add`: create a staff account.
 //! - `lingong sms-inbound-key`: the key an SMS gateway signs inbound replies with.
+//! - `lingong sms-push-urls`: the URLs to give Alibaba or Tencent Cloud for replies and
+//!   delivery reports.
+//! - `lingong sms-templates`: the SMS templates to file with a mainland gateway.
 
 mod demo;
 mod notices;
@@ -13,6 +16,7 @@ mod report;
 mod serve;
 mod setup;
 mod site;
+mod sms;
 mod staff;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +46,10 @@ enum Command {
         #[arg(long, default_value = ".lingong-data", env = "LINGONG_DATA")]
         data: std::path::PathBuf,
     },
+    /// Print the push URLs for a mainland SMS gateway's console (replies, reports).
+    SmsPushUrls(sms::PushUrlsArgs),
+    /// Print the SMS templates to file with a mainland gateway, in its own form.
+    SmsTemplates(sms::TemplatesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +74,8 @@ async fn main() -> anyhow::Result<()> {
         Command::BuildSite(args) => site::build(args).await,
         Command::Report(args) => report::run(args).await,
         Command::Staff(StaffCommand::Add(args)) => staff::add(args).await,
+        Command::SmsPushUrls(args) => sms::push_urls(args),
+        Command::SmsTemplates(args) => sms::templates(args),
         Command::SmsInboundKey { data } => {
             let secrets = setup::load_secret(&data)?;
             println!("{}", lingong_core::app::sms::inbound_key(&secrets));

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use lingong_core::notices::{
     Receipt,
     port::{Address, ByChannel, Message, Notifier, SendError},
+    sms_catalogue::full_text,
 };
 use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
 
@@ -49,7 +50,12 @@ impl Notifier for FileNotifier {
                 "SMS",
                 phone.masked(),
                 self.dir.join(format!("{base}.sms.txt")),
-                format!("To: {}\n\n{}\n", phone.as_str(), message.text),
+                format!(
+                    "To: {}\n\n{}\n{}",
+                    phone.as_str(),
+                    message.text,
+                    as_filed(message)
+                ),
             ),
             Address::Email(email) => (
                 "E-mail",
@@ -88,6 +94,22 @@ impl Notifier for FileNotifier {
             provider: "file".into(),
             message_id: Some(path.display().to_string()),
         })
+    }
+}
+
+/// The SMS as a mainland gateway sends it: the filed template with its variables.
+fn as_filed(message: &Message) -> String {
+    let Some(sms) = &message.sms_template else {
+        return String::new();
+    };
+    let params: Vec<String> = sms.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    match full_text(sms) {
+        Ok(text) => format!(
+            "\nAs a mainland gateway sends it (template `{}`: {}):\n{text}\n",
+            sms.template,
+            params.join(", ")
+        ),
+        Err(e) => format!("\nNo filed template: {e}\n"),
     }
 }
 

@@ -12,6 +12,7 @@ use lingong_core::{
     notices::{
         Notice, NoticeKind,
         port::{Address, Message, NoticeRenderer, RenderError},
+        sms_catalogue::template_sms,
     },
     station::Station,
     worker::Channel,
@@ -261,7 +262,11 @@ impl NoticeRenderer for NoticeTemplates {
                 subject: None,
                 text: one_line(&self.render_template(notice, &sms, &view)?),
                 html: None,
-                sms_template: None,
+                // Mainland gateways send the filed template instead of the text.
+                sms_template: Some(template_sms(notice, station).map_err(|e| RenderError {
+                    notice: notice.id.clone(),
+                    reason: e.to_string(),
+                })?),
             }),
         }
     }

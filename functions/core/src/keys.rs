@@ -385,6 +385,15 @@ pub fn sms_budget_day(station: &StationId, day: chrono::NaiveDate) -> Key {
     Key::new(format!("{}SMSBUDGET#{day}", prefix(station)), "COUNT")
 }
 
+/// Which notice an SMS gateway's message id belongs to, so a delivery report (which
+/// names only the gateway's id) finds its notice.
+pub fn sms_receipt(station: &StationId, provider: &str, message_id: &str) -> Key {
+    Key::new(
+        format!("{}SMSMSG#{provider}#{message_id}", prefix(station)),
+        "SMSMSG",
+    )
+}
+
 /// A number's opt-out from SMS.
 pub fn sms_opt_out(station: &StationId, phone_key: &str) -> Key {
     Key::new(

@@ -15,6 +15,7 @@ pub mod offers;
 pub mod paid;
 mod reply;
 mod request;
+pub mod sms_push;
 pub mod staff;
 mod workers;
 
@@ -115,6 +116,15 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(jobs::confirm_page).post(jobs::confirm),
         )
         .route("/api/sms/inbound", axum::routing::post(offers::sms_inbound))
+        // The mainland gateways' own push formats (replies, delivery reports):
+        .route(
+            "/api/sms/{gateway}/{secret}/up",
+            axum::routing::post(sms_push::replies),
+        )
+        .route(
+            "/api/sms/{gateway}/{secret}/report",
+            axum::routing::post(sms_push::reports),
+        )
         // "Were you paid?" follow-up (issue 6):
         .route("/api/paid/{code}", get(paid::show).post(paid::answer))
         // Training courses (issue 6): registration from the public /training/ page.

@@ -78,6 +78,23 @@ pub fn inbound_key(secrets: &Secrets) -> String {
     secrets.sign("sms-inbound-key", "v1")
 }
 
+/// The gateways that push replies and delivery reports in their own format.
+pub const PUSH_GATEWAYS: [&str; 2] = ["aliyun", "tencent"];
+
+/// The secret path segment of a gateway's push URLs
+/// (`/api/sms/<gateway>/<secret>/up` and `…/report`). Alibaba's and Tencent's pushes
+/// carry no signature, so the URL itself is the credential: derived from the
+/// deployment secret, unguessable, and printed by `lingong sms-push-urls` for the
+/// gateway's console.
+pub fn push_path_secret(secrets: &Secrets, gateway: &str) -> String {
+    secrets.sign("sms-push-path", gateway)
+}
+
+/// Whether `given` is the push path secret of `gateway` (constant time).
+pub fn verify_push_path(secrets: &Secrets, gateway: &str, given: &str) -> bool {
+    PUSH_GATEWAYS.contains(&gateway) && secrets.verify("sms-push-path", gateway, given)
+}
+
 /// The signature of an inbound call: hex HMAC-SHA256 with the inbound key over
 /// `<timestamp>.<body>`.
 pub fn inbound_signature(key: &str, timestamp: &str, body: &[u8]) -> String {

@@ -13,10 +13,12 @@
 //! dropped.
 
 pub mod consumer;
+pub mod delivery;
 pub mod port;
 pub mod send;
 pub mod settings;
 pub mod sms;
+pub mod sms_catalogue;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -275,6 +277,9 @@ pub struct Notice {
     /// When sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
+    /// When the gateway reported the SMS delivered to the phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<DateTime<Utc>>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
     /// Optimistic version, as stored.
@@ -317,6 +322,7 @@ impl Notice {
             created_at: now,
             claimed_at: None,
             sent_at: None,
+            delivered_at: None,
             updated_at: now,
             version: 1,
         }

@@ -192,8 +192,10 @@ impl NoticeSender {
         let mut after = claimed.clone();
         after.updated_at = now;
         after.version = claimed.version + 1;
+        let mut link = None;
         let handled = match result {
             Ok(receipt) => {
+                link = super::delivery::receipt_link(&claimed, &receipt)?;
                 after.status = NoticeStatus::Sent;
                 after.sent_at = Some(now);
                 after.receipt = Some(receipt.clone());
@@ -227,15 +229,16 @@ impl NoticeSender {
         // a lost record would leave the notice looking interrupted.
         let mut delay = StdDuration::from_millis(50);
         for attempt in 0..4 {
-            match self
-                .app
-                .store
-                .write(vec![Write::replace(notice_item(&after)?, claimed.version)])
-                .await
-            {
+            let mut writes = vec![Write::replace(notice_item(&after)?, claimed.version)];
+            writes.extend(link.clone());
+            match self.app.store.write(writes).await {
                 Ok(()) => return Ok(handled),
                 Err(StoreError::ConditionFailed { .. }) => {
                     tracing::warn!(notice = %claimed.id, "notice changed while it was being sent");
+                    // The delivery report must still find the notice.
+                    if let Some(link) = link.take() {
+                        self.app.store.write(vec![link]).await?;
+                    }
                     return Ok(handled);
                 }
                 Err(e) if attempt == 3 => return Err(e),
