@@ -51,6 +51,7 @@ lingong_tests::on_both_backends!(
     the_honeypot_stops_robots,
     a_proof_of_work_is_single_use_and_cannot_be_rushed_or_kept,
     addresses_and_phone_numbers_are_rate_limited,
+    a_burst_gets_exactly_the_limit_through,
     retries_count_once,
     enough_reports_send_a_posting_back_to_review,
     a_verified_employers_number_typed_online_waits_for_that_number,
@@ -357,4 +358,38 @@ async fn a_verified_employers_number_typed_online_waits_for_that_number(backend:
             .count(),
         1
     );
+}
+
+/// Limits are reserved before the work: 30 postings sent at once from one address, each
+/// with its own number, give exactly the address's ten, never more.
+async fn a_burst_gets_exactly_the_limit_through(backend: Backend) {
+    let api = std::sync::Arc::new(test_api(backend).await);
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            api.post_json(
+                "/api/jobs",
+                &job(300 + n),
+                &[("x-forwarded-for", "198.51.100.77")],
+            )
+            .await
+            .status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        20,
+        "{statuses:?}"
+    );
+    assert_eq!(jobs_stored(&api).await, 10);
 }

@@ -26,7 +26,7 @@ use minijinja::{context, value::Serde};
 use serde_json::json;
 
 use crate::{
-    AppState, guard,
+    AppState,
     reply::{Failure, Flavor, context_of, internal, page},
     request::{self, Submitted},
 };
@@ -51,9 +51,9 @@ pub async fn register(
         return Failure::NotFound { flavor, lang }.respond(&state, &station);
     }
     let action = register_action(&id);
-    let key =
+    let crate::guard::Admitted { key, reservation } =
         match crate::guard::admit(&state, &headers, &submitted, &station, &action, "phone").await {
-            Ok(key) => key,
+            Ok(admitted) => admitted,
             Err(failure) => return failure.respond(&state, &station),
         };
     let result = state
@@ -68,7 +68,7 @@ pub async fn register(
     match result {
         Ok(filed) => {
             if !filed.replayed {
-                guard::record(&state, &headers, &submitted, &station, "phone").await;
+                reservation.keep();
             }
             let registration = &filed.record;
             let mut response = match flavor {

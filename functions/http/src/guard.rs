@@ -1,9 +1,13 @@
 //! Checks on public forms before anything is done: a honeypot field people never see,
 //! a proof of work (single use, expiring, not sent faster than a person can type), and
 //! rate limits per address and per phone number kept in the table. A retry of a request
-//! already done passes straight through, so it gets its first answer back; only a
-//! request that did something counts against the limits ([`record`]), so a burst of
-//! identical retries counts once.
+//! already done passes straight through, so it gets its first answer back.
+//!
+//! The limits are reserved at admission, before the work: one conditional increment
+//! per limit, so a burst of concurrent requests gets exactly the limit's number
+//! through. Only a request that did something keeps its reservation
+//! ([`Reservation::keep`]); a replay or a refused form gives it back when the
+//! reservation is dropped.
 
 use axum::http::HeaderMap;
 use lingong_core::{
@@ -27,8 +31,70 @@ pub const HONEYPOT: &str = "website";
 /// The field the page's script puts the proof-of-work solution in.
 pub const POW_FIELD: &str = "_altcha";
 
-/// A public form's request key (see [`Submitted::idempotency_key`]) once every check
-/// for `action` has passed: the one gate each public form goes through.
+/// What admission gives a handler: the request key and the limits it reserved.
+pub struct Admitted {
+    /// The request key (see [`Submitted::idempotency_key`]).
+    pub key: Option<IdempotencyKey>,
+    /// The reserved hits; keep them once the request did something.
+    pub reservation: Reservation,
+}
+
+/// Rate-limit hits taken for one request. Dropped without [`Reservation::keep`], they
+/// are given back (in the background: a request's answer never waits for it).
+#[must_use = "keep the reservation when the request did something, or drop it to give it back"]
+pub struct Reservation {
+    app: lingong_core::App,
+    station: lingong_core::station::StationId,
+    taken: Vec<(Limit, String)>,
+    at: chrono::DateTime<chrono::Utc>,
+    kept: bool,
+}
+
+impl Reservation {
+    fn none(state: &AppState, station: &Station) -> Reservation {
+        Reservation {
+            app: state.app.clone(),
+            station: station.id.clone(),
+            taken: Vec::new(),
+            at: state.app.clock.now(),
+            kept: true,
+        }
+    }
+
+    /// The request did something: its hits count.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.kept || self.taken.is_empty() {
+            return;
+        }
+        let (app, station, taken, at) = (
+            self.app.clone(),
+            self.station.clone(),
+            std::mem::take(&mut self.taken),
+            self.at,
+        );
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                for (limit, subject) in taken {
+                    if let Err(e) =
+                        limits::release(&*app.store, &app.secrets, &station, limit, &subject, at)
+                            .await
+                    {
+                        tracing::warn!(error = %e, limit = limit.name, "giving back a rate-limit hit failed");
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// A public form's request key once every check for `action` has passed and its limits
+/// are reserved: the one gate each public form goes through.
 pub async fn admit(
     state: &AppState,
     headers: &HeaderMap,
@@ -36,9 +102,9 @@ pub async fn admit(
     station: &Station,
     action: &str,
     phone_field: &str,
-) -> Result<Option<IdempotencyKey>, Failure> {
+) -> Result<Admitted, Failure> {
     let key = submitted.idempotency_key(headers, action)?;
-    check(
+    let reservation = check(
         state,
         headers,
         submitted,
@@ -48,7 +114,7 @@ pub async fn admit(
         phone_field,
     )
     .await?;
-    Ok(key)
+    Ok(Admitted { key, reservation })
 }
 
 /// Runs every check for a submission of `action` to `station`; `phone_field` names the
@@ -61,7 +127,7 @@ async fn check(
     action: &str,
     key: Option<&IdempotencyKey>,
     phone_field: &str,
-) -> Result<(), Failure> {
+) -> Result<Reservation, Failure> {
     let (flavor, lang) = (submitted.flavor, submitted.lang);
     let invalid = |key: &'static str| Failure::Invalid {
         flavor,
@@ -70,7 +136,7 @@ async fn check(
     };
     let app = &state.app;
     match app.is_replay(station, key, action, &submitted.input).await {
-        Ok(true) => return Ok(()),
+        Ok(true) => return Ok(Reservation::none(state, station)),
         Ok(false) => {}
         Err(e) => return Err(internal(&e, flavor, lang)),
     }
@@ -102,18 +168,21 @@ async fn check(
             }
         }
     };
-    for (limit, subject) in subjects(headers, submitted, phone_field, worked) {
-        match limits::is_limited(&*app.store, &app.secrets, &station.id, limit, &subject, now).await
-        {
-            Ok(false) => {}
-            Ok(true) => {
-                tracing::warn!(station = %station.id, action, limit = limit.name, "rate limited");
-                return Err(Failure::Limited { flavor, lang });
-            }
-            Err(e) => return Err(internal(&e, flavor, lang)),
+    let wanted = subjects(headers, submitted, phone_field, worked);
+    match limits::reserve(&*app.store, &app.secrets, &station.id, &wanted, now).await {
+        Ok(Ok(())) => Ok(Reservation {
+            app: app.clone(),
+            station: station.id.clone(),
+            taken: wanted,
+            at: now,
+            kept: false,
+        }),
+        Ok(Err(_retry_after)) => {
+            tracing::warn!(station = %station.id, action, "rate limited");
+            Err(Failure::Limited { flavor, lang })
         }
+        Err(e) => Err(internal(&e, flavor, lang)),
     }
-    Ok(())
 }
 
 fn subjects(
@@ -122,38 +191,14 @@ fn subjects(
     phone_field: &str,
     worked: bool,
 ) -> Vec<(Limit, String)> {
-    let address_limit = if worked {
-        Limit::FORM_ADDRESS
-    } else {
-        Limit::FORM_ADDRESS_NO_POW
-    };
-    let mut subjects = vec![(address_limit, client_address(headers))];
+    // One quota per address; without a proof of work only part of it may be used.
+    let address = client_address(headers);
+    let mut subjects = vec![(Limit::FORM_ADDRESS, address.clone())];
+    if !worked {
+        subjects.push((Limit::FORM_ADDRESS_NO_POW, address));
+    }
     if let Ok(phone) = MobileNumber::parse(phone_field, submitted.input.text(phone_field)) {
         subjects.push((Limit::FORM_PHONE, phone.as_str().to_owned()));
     }
     subjects
-}
-
-/// Counts a submission that did something (not a replay) against the limits.
-pub async fn record(
-    state: &AppState,
-    headers: &HeaderMap,
-    submitted: &Submitted,
-    station: &Station,
-    phone_field: &str,
-) {
-    let app = &state.app;
-    let worked = submitted
-        .input
-        .one(POW_FIELD)
-        .is_some_and(|v| !v.trim().is_empty());
-    let now = app.clock.now();
-    for (limit, subject) in subjects(headers, submitted, phone_field, worked) {
-        if let Err(e) =
-            limits::hit(&*app.store, &app.secrets, &station.id, limit, &subject, now).await
-        {
-            // The submission is done; a failed count only loosens the limit once.
-            tracing::error!(error = %e, limit = limit.name, "counting a submission failed");
-        }
-    }
 }

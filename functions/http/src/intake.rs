@@ -73,10 +73,11 @@ pub async fn report_job(
         return Failure::NotFound { flavor, lang }.respond(&state, &station);
     }
     let action = report_action(&id);
-    let key = match guard::admit(&state, &headers, &submitted, &station, &action, "phone").await {
-        Ok(key) => key,
-        Err(failure) => return failure.respond(&state, &station),
-    };
+    let crate::guard::Admitted { key, reservation } =
+        match guard::admit(&state, &headers, &submitted, &station, &action, "phone").await {
+            Ok(admitted) => admitted,
+            Err(failure) => return failure.respond(&state, &station),
+        };
     let result = state
         .app
         .report_job(
@@ -89,7 +90,7 @@ pub async fn report_job(
     match result {
         Ok(filed) => {
             if !filed.replayed {
-                guard::record(&state, &headers, &submitted, &station, "phone").await;
+                reservation.keep();
             }
             let report = &filed.record;
             let response = match flavor {
@@ -157,7 +158,7 @@ pub async fn file_complaint(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match crate::guard::admit(
+    let crate::guard::Admitted { key, reservation } = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
@@ -167,7 +168,7 @@ pub async fn file_complaint(
     )
     .await
     {
-        Ok(key) => key,
+        Ok(admitted) => admitted,
         Err(failure) => return failure.respond(&state, &station),
     };
     let result = state
@@ -182,7 +183,7 @@ pub async fn file_complaint(
     match result {
         Ok(filed) => {
             if !filed.replayed {
-                guard::record(&state, &headers, &submitted, &station, "phone").await;
+                reservation.keep();
             }
             let complaint = &filed.record;
             let response = match flavor {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    AppState, guard,
+    AppState,
     reply::{Failure, Flavor, context_of, internal, page, submit_failure},
     request::{self, header_lang},
 };
@@ -35,7 +35,7 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match crate::guard::admit(
+    let crate::guard::Admitted { key, reservation } = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
@@ -45,7 +45,7 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     )
     .await
     {
-        Ok(key) => key,
+        Ok(admitted) => admitted,
         Err(failure) => return failure.respond(&state, &station),
     };
     let result = state
@@ -60,7 +60,7 @@ pub async fn post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
     match result {
         Ok(saved) => {
             if !saved.replayed {
-                guard::record(&state, &headers, &submitted, &station, "contact_phone").await;
+                reservation.keep();
             }
             let job = &saved.record;
             let manage_url = state.absolute(

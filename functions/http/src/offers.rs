@@ -292,7 +292,7 @@ pub async fn apply(
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
     // The same checks as every public form: honeypot, proof of work, rate limits.
-    let key = match crate::guard::admit(
+    let crate::guard::Admitted { key, reservation } = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
@@ -302,7 +302,7 @@ pub async fn apply(
     )
     .await
     {
-        Ok(key) => key,
+        Ok(admitted) => admitted,
         Err(failure) => return failure.respond(&state, &station),
     };
     let job = match state.app.job(&station, &id).await {
@@ -338,7 +338,7 @@ pub async fn apply(
             ..
         }) => {
             if newly {
-                crate::guard::record(&state, &headers, &submitted, &station, "phone").await;
+                reservation.keep();
             }
             let manage_url = token.map(|token| {
                 state.absolute(

@@ -39,7 +39,7 @@ pub async fn sign_up(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    let key = match crate::guard::admit(
+    let crate::guard::Admitted { key, reservation } = match crate::guard::admit(
         &state,
         &headers,
         &submitted,
@@ -49,7 +49,7 @@ pub async fn sign_up(
     )
     .await
     {
-        Ok(key) => key,
+        Ok(admitted) => admitted,
         Err(failure) => return failure.respond(&state, &station),
     };
     let result = state
@@ -64,7 +64,7 @@ pub async fn sign_up(
     match result {
         Ok(saved) => {
             if !saved.replayed {
-                guard::record(&state, &headers, &submitted, &station, "phone").await;
+                reservation.keep();
             }
             if saved.outcome == Outcome::LinkSent {
                 // Nothing about the record, and no link, to whoever typed the number.
@@ -446,7 +446,7 @@ pub async fn resend_link(
         Err(response) => return response,
     };
     let (flavor, lang) = (submitted.flavor, submitted.lang);
-    if let Err(failure) = guard::admit(
+    let reservation = match guard::admit(
         &state,
         &headers,
         &submitted,
@@ -456,15 +456,16 @@ pub async fn resend_link(
     )
     .await
     {
-        return failure.respond(&state, &station);
-    }
+        Ok(admitted) => admitted.reservation,
+        Err(failure) => return failure.respond(&state, &station),
+    };
     match state
         .app
         .resend_manage_link(Some(station.id.as_str()), &submitted.input)
         .await
     {
         Ok(()) => {
-            guard::record(&state, &headers, &submitted, &station, "phone").await;
+            reservation.keep();
             let message = lingong_core::i18n::t(lang, "confirm.worker_link_maybe_sent");
             match flavor {
                 Flavor::Json => (

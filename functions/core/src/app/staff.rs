@@ -3,7 +3,7 @@
 use super::App;
 use crate::{
     keys,
-    limits::{self, Limit, Verdict},
+    limits::{self, Limit},
     problem::{FieldError, Invalid},
     records::{session_item, staff_from_item, staff_item},
     staff::{
@@ -125,9 +125,13 @@ impl App {
         }
     }
 
-    /// Logs a staff member in. Failures count against the account and the address;
-    /// past [`Limit::LOGIN_ACCOUNT`] or [`Limit::LOGIN_ADDRESS`] the login is refused
-    /// before the password is even checked.
+    /// Logs a staff member in. Every attempt first reserves a hit against the
+    /// (account, address) pair, the account and the address ([`Limit::LOGIN_PAIR`],
+    /// [`Limit::LOGIN_PAIR_DAY`], [`Limit::LOGIN_ACCOUNT`], [`Limit::LOGIN_ADDRESS`]);
+    /// past any of them the login is refused before the password is checked, so a burst
+    /// of guesses runs at most the limit's number of password checks. A right password
+    /// gives its hits back. The check itself runs on the blocking pool, a few at a
+    /// time, so password hashing never stalls the server's other requests.
     pub async fn login(
         &self,
         station: &Station,
@@ -138,14 +142,17 @@ impl App {
         let now = self.clock.now();
         let username = username.trim().to_ascii_lowercase();
         let store = &*self.store;
-        for (limit, subject) in [
-            (Limit::LOGIN_ACCOUNT, username.as_str()),
-            (Limit::LOGIN_ADDRESS, address),
-        ] {
-            if limits::is_limited(store, &self.secrets, &station.id, limit, subject, now).await? {
-                let retry_after = now + chrono::Duration::seconds(limit.window_secs);
-                return Err(LoginError::Throttled { retry_after });
-            }
+        let pair = format!("{username}\n{address}");
+        let wanted = [
+            (Limit::LOGIN_PAIR, pair.clone()),
+            (Limit::LOGIN_PAIR_DAY, pair),
+            (Limit::LOGIN_ACCOUNT, username.clone()),
+            (Limit::LOGIN_ADDRESS, address.to_owned()),
+        ];
+        if let Err(retry_after) =
+            limits::reserve(store, &self.secrets, &station.id, &wanted, now).await?
+        {
+            return Err(LoginError::Throttled { retry_after });
         }
         let account = match parse_username("username", &username) {
             Ok(name) => match store.get(&keys::staff(&station.id, &name)).await? {
@@ -156,26 +163,19 @@ impl App {
         };
         let hash = account
             .as_ref()
-            .map(|a| a.password_hash.as_str())
-            .unwrap_or(decoy_hash());
-        let password_ok = verify_password(hash, password);
+            .map(|a| a.password_hash.clone())
+            .unwrap_or_else(|| decoy_hash().to_owned());
+        let password_ok = check_password(hash, password.to_owned()).await;
         let account = match account {
             Some(account) if password_ok && account.active => account,
             _ => {
-                for (limit, subject) in [
-                    (Limit::LOGIN_ACCOUNT, username.as_str()),
-                    (Limit::LOGIN_ADDRESS, address),
-                ] {
-                    if let Verdict::Limited { retry_after } =
-                        limits::hit(store, &self.secrets, &station.id, limit, subject, now).await?
-                    {
-                        return Err(LoginError::Throttled { retry_after });
-                    }
-                }
                 tracing::warn!(station = %station.id, "failed staff login");
                 return Err(LoginError::Wrong);
             }
         };
+        for (limit, subject) in &wanted {
+            limits::release(store, &self.secrets, &station.id, *limit, subject, now).await?;
+        }
         let cookie = SessionCookie::issue(&self.secrets, &station.id, now)?;
         let session = Session {
             station: station.id.clone(),
@@ -192,6 +192,20 @@ impl App {
             .await?;
         tracing::info!(station = %station.id, user = %account.username, "staff logged in");
         Ok((cookie, account))
+    }
+
+    /// Lifts a lockout of `username` from many addresses (the account-wide limit).
+    pub async fn unlock_staff(&self, station: &Station, username: &str) -> Result<(), StoreError> {
+        let username = username.trim().to_ascii_lowercase();
+        limits::clear(
+            &*self.store,
+            &self.secrets,
+            &station.id,
+            Limit::LOGIN_ACCOUNT,
+            &username,
+            self.clock.now(),
+        )
+        .await
     }
 
     /// The staff member a session cookie stands for, if it is valid now.
@@ -253,4 +267,18 @@ impl App {
             .map(staff_from_item)
             .collect()
     }
+}
+
+/// Password checks running at once, at most: Argon2 takes a core for a good part of a
+/// second, and two cores must still answer everything else.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Checks `password` against `hash` on the blocking pool, a few at a time.
+async fn check_password(hash: String, password: String) -> bool {
+    let Ok(_permit) = PASSWORD_CHECKS.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false)
 }
