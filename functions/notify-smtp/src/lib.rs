@@ -225,9 +225,10 @@ pub fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     } else if error.is_permanent() {
         SendError::Permanent(format!("SMTP {code}"))
     } else if is_connecting(error) {
-        // Opening the connection (TCP, implicit TLS) failed or timed out: no command
-        // was sent yet, so nothing can have been accepted.
-        SendError::Retryable("SMTP server unreachable".into())
+        // Opening the connection (TCP, TLS, an untrusted certificate) failed or timed
+        // out: no mail command was sent yet, so nothing can have been accepted. lettre's
+        // text names the cause (refused, timed out, unknown issuer) and holds no secret.
+        SendError::Retryable(format!("SMTP server not reached: {error}"))
     } else if error.is_timeout() || error.is_response() {
         // The server may have taken the message before we stopped hearing from it.
         SendError::Unknown("SMTP server stopped answering".into())
