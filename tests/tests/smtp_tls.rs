@@ -1,7 +1,8 @@
 //! E-mail over TLS without SES: the SMTP notifier against a real TLS SMTP server
 //! (aiosmtpd from the test venv, `tools/smtp-tls-sink.py`) with implicit TLS and with
 //! STARTTLS, trusting a CA this test makes; refused without that trust root; and the send
-//! deadline against a server that takes the message and never answers.
+//! deadline against a server that takes the message and never answers (unknown outcome)
+//! and one that never greets (nothing sent: retry).
 //!
 //! Needs `VIRTUAL_ENV` (the venv `scripts/test.sh` installs with `install_python_tools`).
 
@@ -235,35 +236,49 @@ async fn a_certificate_nobody_trusts_is_refused_and_nothing_arrives() {
 }
 
 /// A server that speaks SMTP up to `354` after DATA, reads the whole message, and then
-/// never answers. Reports on `got_message` once it has the message's final dot.
+/// never answers — on its first connection; later connections are answered `250`, so a
+/// second send shows whether the first one's half-finished connection was left behind
+/// for it. Reports on `got_message` once the first connection has the final dot.
 async fn hung_server(listener: TcpListener, got_message: tokio::sync::oneshot::Sender<()>) {
     let mut got_message = Some(got_message);
-    let (stream, _) = listener.accept().await.unwrap();
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
-    write.write_all(b"220 localhost ESMTP\r\n").await.unwrap();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-        match verb.as_str() {
-            "EHLO" | "HELO" => write.write_all(b"250 localhost\r\n").await.unwrap(),
-            "DATA" => {
-                write
-                    .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
-                    .await
-                    .unwrap();
-                while let Some(data) = lines.next_line().await.unwrap() {
-                    if data == "." {
-                        break;
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        let hang_after_data = got_message.take();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 localhost ESMTP\r\n").await.unwrap();
+            let mut hang_after_data = hang_after_data;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                let answer: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250 localhost\r\n",
+                    "QUIT" => b"221 bye\r\n",
+                    "DATA" => {
+                        write
+                            .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
+                            .await
+                            .unwrap();
+                        while let Ok(Some(data)) = lines.next_line().await {
+                            if data == "." {
+                                break;
+                            }
+                        }
+                        if let Some(report) = hang_after_data.take() {
+                            report.send(()).unwrap();
+                            // Keep the connection open and say nothing, as the broken
+                            // server did.
+                            std::future::pending::<()>().await;
+                        }
+                        b"250 queued\r\n"
                     }
+                    _ => b"250 OK\r\n",
+                };
+                if write.write_all(answer).await.is_err() {
+                    break;
                 }
-                if let Some(report) = got_message.take() {
-                    report.send(()).unwrap();
-                }
-                // Keep the connection open and say nothing, as the broken server did.
-                std::future::pending::<()>().await;
             }
-            _ => write.write_all(b"250 OK\r\n").await.unwrap(),
-        }
+        });
     }
 }
 
@@ -283,5 +298,33 @@ async fn a_server_that_takes_the_message_and_never_answers_meets_the_deadline() 
     message_taken
         .await
         .expect("the server read the whole message");
+    // The next notice gets a connection of its own, not the one left mid-conversation.
+    send_guarded(&notifier, &notice("zhou.ba@example.cn", "岗位通知 next"))
+        .await
+        .unwrap();
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_server_that_never_greets_is_retried_not_parked() {
+    // Accepts the TCP connection and says nothing: not even the 220 greeting, so no
+    // mail command was ever sent.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            held.push(stream);
+        }
+    });
+    let mut quick = settings(format!("smtp://127.0.0.1:{port}"), None);
+    quick.send_timeout = Some(Duration::from_secs(2));
+    let notifier = SmtpNotifier::new(&quick).unwrap();
+    let outcome = send_guarded(&notifier, &notice("wu.jiu@example.cn", "岗位通知 silent")).await;
+    assert!(
+        matches!(outcome, Err(SendError::Retryable(_))),
+        "{outcome:?}"
+    );
     server.abort();
 }

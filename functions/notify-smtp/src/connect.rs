@@ -1,24 +1,21 @@
-//! From settings to a lettre transport: which of lettre's URL forms (plain, STARTTLS,
-//! implicit TLS) is in use, and TLS parameters that also trust a station's own CA
-//! certificate when it has one (a mainland provider with its own chain, or a test CA).
+//! From settings to SMTP connections: which of lettre's URL forms (plain, STARTTLS,
+//! implicit TLS) is in use, TLS parameters that also trust a station's own CA certificate
+//! when it has one (a mainland provider with its own chain, or a test CA), and opening one
+//! connection up to the point where mail can be sent (TLS, EHLO, AUTH).
+//!
+//! Each send opens its own connection rather than taking one from lettre's pool: a send
+//! cut off by the deadline leaves its connection mid-conversation, and a pool would hand
+//! that connection to the next notice.
 
 use std::time::Duration;
 
-use lettre::{
-    AsyncSmtpTransport, Tokio1Executor,
-    transport::smtp::{
-        AsyncSmtpTransportBuilder,
-        authentication::Credentials,
-        client::{Certificate, Tls, TlsParameters},
-    },
+use lettre::transport::smtp::{
+    authentication::{Credentials, DEFAULT_MECHANISMS},
+    client::{AsyncSmtpConnection, Certificate, Tls, TlsParameters},
+    extension::ClientId,
 };
 
 use crate::{SmtpConfigError, SmtpSettings};
-
-/// How long lettre may take to open the TCP connection. Kept below the send deadline so
-/// that a server that cannot be reached reports itself as such (retry later) before the
-/// deadline, which cannot tell what the server got.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How the connection is protected, as the URL says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,50 +30,113 @@ enum Protection {
     Implicit,
 }
 
-/// The transport for `settings`, with lettre's connect timeout set from `deadline`.
-pub(crate) fn transport(
-    settings: &SmtpSettings,
-    deadline: Duration,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, SmtpConfigError> {
-    let text = settings.url.trim();
-    let parsed = url::Url::parse(text).map_err(|e| SmtpConfigError::Url(e.to_string()))?;
-    let host = parsed
-        .host_str()
-        .ok_or_else(|| SmtpConfigError::Url("no host".into()))?
-        .to_owned();
-    let protection = protection(&parsed)?;
-    if protection == Protection::Plain
-        && (settings.credentials.is_some() || parsed.password().is_some())
-        && !is_loopback(&parsed)
-    {
-        // A password sent in clear over the Internet is a password given away.
-        return Err(SmtpConfigError::Url(
-            "credentials need TLS (smtps:// or ?tls=required) unless the server is on this machine"
-                .into(),
-        ));
-    }
-    let mut builder: AsyncSmtpTransportBuilder =
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(text)
-            .map_err(|e| SmtpConfigError::Url(e.to_string()))?
-            .timeout(Some(CONNECT_TIMEOUT.min(deadline / 2)));
-    if let Some(pem) = &settings.extra_root_pem {
-        if protection == Protection::Plain {
+/// Opens connections to one SMTP server, as the settings say.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    host: String,
+    port: u16,
+    tls: Tls,
+    hello: ClientId,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+}
+
+impl Connector {
+    /// The connector for `settings`; `connect_timeout` bounds each TCP connect attempt.
+    pub(crate) fn new(
+        settings: &SmtpSettings,
+        connect_timeout: Duration,
+    ) -> Result<Connector, SmtpConfigError> {
+        let parsed = url::Url::parse(settings.url.trim())
+            .map_err(|e| SmtpConfigError::Url(e.to_string()))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| SmtpConfigError::Url("no host".into()))?
+            .to_owned();
+        if parsed.password().is_some() {
+            // A password in the URL ends up in environment listings and logs.
+            return Err(SmtpConfigError::Url(
+                "no password in the URL: give credentials separately".into(),
+            ));
+        }
+        let protection = protection(&parsed)?;
+        if protection == Protection::Plain
+            && settings.credentials.is_some()
+            && !is_loopback(&parsed)
+        {
+            // A password sent in clear over the Internet is a password given away.
+            return Err(SmtpConfigError::Url(
+                "credentials need TLS (smtps:// or ?tls=required) unless the server is on this machine"
+                    .into(),
+            ));
+        }
+        if protection == Protection::Plain && settings.extra_root_pem.is_some() {
             return Err(SmtpConfigError::Url(
                 "an extra trust root needs TLS (smtps:// or ?tls=required)".into(),
             ));
         }
-        let parameters = tls_parameters(&host, pem)?;
-        builder = match protection {
-            Protection::Plain => builder,
-            Protection::StartTls => builder.tls(Tls::Required(parameters)),
-            Protection::Opportunistic => builder.tls(Tls::Opportunistic(parameters)),
-            Protection::Implicit => builder.tls(Tls::Wrapper(parameters)),
+        let parameters = match (protection, &settings.extra_root_pem) {
+            (Protection::Plain, _) => None,
+            (_, Some(pem)) => Some(tls_parameters(&host, pem)?),
+            (_, None) => Some(
+                TlsParameters::new(host.clone())
+                    .map_err(|e| SmtpConfigError::TrustRoot(e.to_string()))?,
+            ),
         };
+        // The same default ports as lettre's URL forms.
+        let (tls, default_port) = match (protection, parameters) {
+            (Protection::StartTls, Some(p)) => (Tls::Required(p), 587),
+            (Protection::Opportunistic, Some(p)) => (Tls::Opportunistic(p), 587),
+            (Protection::Implicit, Some(p)) => (Tls::Wrapper(p), 465),
+            _ => (Tls::None, 25),
+        };
+        // As in lettre's URL form, a path names the EHLO domain.
+        let hello = match parsed.path().trim_matches('/') {
+            "" => ClientId::default(),
+            name => ClientId::Domain(name.to_owned()),
+        };
+        Ok(Connector {
+            host,
+            port: parsed.port().unwrap_or(default_port),
+            tls,
+            hello,
+            credentials: settings
+                .credentials
+                .as_ref()
+                .map(|(user, password)| Credentials::new(user.clone(), password.clone())),
+            connect_timeout,
+        })
     }
-    if let Some((user, password)) = &settings.credentials {
-        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+
+    /// A connection ready for `MAIL FROM`: connected, TLS as the URL says, EHLO and AUTH
+    /// done. Nothing of a message has been sent when this returns.
+    pub(crate) async fn open(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        let implicit = match &self.tls {
+            Tls::Wrapper(parameters) => Some(parameters.clone()),
+            _ => None,
+        };
+        let mut connection = AsyncSmtpConnection::connect_tokio1(
+            (self.host.as_str(), self.port),
+            Some(self.connect_timeout),
+            &self.hello,
+            implicit,
+            None,
+        )
+        .await?;
+        match &self.tls {
+            Tls::Required(parameters) => {
+                connection.starttls(parameters.clone(), &self.hello).await?;
+            }
+            Tls::Opportunistic(parameters) if connection.can_starttls() => {
+                connection.starttls(parameters.clone(), &self.hello).await?;
+            }
+            _ => {}
+        }
+        if let Some(credentials) = &self.credentials {
+            connection.auth(DEFAULT_MECHANISMS, credentials).await?;
+        }
+        Ok(connection)
     }
-    Ok(builder.build())
 }
 
 /// The protection the URL asks for, with the same forms lettre's `from_url` accepts.
@@ -155,29 +215,31 @@ mod tests {
         assert!(read("http://smtp.example.cn").is_err());
     }
 
-    #[tokio::test]
-    async fn passwords_travel_only_over_tls_or_loopback() {
+    #[test]
+    fn passwords_travel_only_over_tls_or_loopback() {
         let mut remote = settings("smtp://smtp.example.cn:25");
         remote.credentials = Some(("user".into(), "secret".into()));
-        assert!(transport(&remote, Duration::from_secs(30)).is_err());
+        assert!(Connector::new(&remote, Duration::from_secs(30)).is_err());
         remote.url = "smtps://smtp.example.cn:465".into();
-        assert!(transport(&remote, Duration::from_secs(30)).is_ok());
+        assert!(Connector::new(&remote, Duration::from_secs(30)).is_ok());
         let mut local = settings("smtp://localhost:2525");
         local.credentials = Some(("user".into(), "secret".into()));
-        assert!(transport(&local, Duration::from_secs(30)).is_ok());
+        assert!(Connector::new(&local, Duration::from_secs(30)).is_ok());
+        let in_url = settings("smtps://user:secret@smtp.example.cn:465");
+        assert!(Connector::new(&in_url, Duration::from_secs(30)).is_err());
     }
 
-    #[tokio::test]
-    async fn an_extra_root_must_be_a_certificate_and_needs_tls() {
+    #[test]
+    fn an_extra_root_must_be_a_certificate_and_needs_tls() {
         let mut with_root = settings("smtps://smtp.example.cn:465");
         with_root.extra_root_pem = Some(b"not a certificate".to_vec());
         assert!(matches!(
-            transport(&with_root, Duration::from_secs(30)),
+            Connector::new(&with_root, Duration::from_secs(30)),
             Err(SmtpConfigError::TrustRoot(_))
         ));
         with_root.url = "smtp://127.0.0.1:2525".into();
         assert!(matches!(
-            transport(&with_root, Duration::from_secs(30)),
+            Connector::new(&with_root, Duration::from_secs(30)),
             Err(SmtpConfigError::Url(_))
         ));
     }

@@ -6,7 +6,9 @@
 //!
 //! Every send has one deadline around all of it (connect, TLS, AUTH, MAIL, DATA and the
 //! answer): lettre times only the TCP connect, so a server that took DATA and then said
-//! nothing held a send, and the notices behind it, for minutes.
+//! nothing held a send, and the notices behind it, for minutes. Until the connection is
+//! ready nothing of the message has left, so a deadline met there is worth a retry; met
+//! after `MAIL FROM`, the message may be with the server and the outcome is unknown.
 //!
 //! Each message carries a `Message-ID` made from its notice id, so in the rare case a
 //! connection breaks after the server took the message and the notice is tried again,
@@ -17,10 +19,7 @@ mod connect;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
-    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
-};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lingong_core::notices::{
     Receipt,
     port::{Address, Message, Notifier, SendError},
@@ -64,7 +63,7 @@ pub struct SmtpSettings {
 /// Sends e-mail notices over SMTP.
 #[derive(Clone)]
 pub struct SmtpNotifier {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connector: connect::Connector,
     from: Mailbox,
     domain: String,
     send_timeout: Duration,
@@ -79,32 +78,51 @@ impl std::fmt::Debug for SmtpNotifier {
 }
 
 impl SmtpNotifier {
-    /// A notifier for `settings`. Connects lazily, on the first message; must be called
-    /// inside a Tokio runtime (the connection pool lives on it).
+    /// A notifier for `settings`. Connects for each message, when it is sent.
     pub fn new(settings: &SmtpSettings) -> Result<SmtpNotifier, SmtpConfigError> {
         let send_timeout = settings.send_timeout.unwrap_or(DEFAULT_SEND_TIMEOUT);
-        let transport = connect::transport(settings, send_timeout)?;
+        let connector = connect::Connector::new(settings, send_timeout)?;
         let from: Mailbox = settings
             .from
             .parse()
             .map_err(|_| SmtpConfigError::From(settings.from.clone()))?;
         let domain = from.email.domain().to_owned();
         Ok(SmtpNotifier {
-            transport,
+            connector,
             from,
             domain,
             send_timeout,
         })
     }
 
-    /// Hands `email` to the server within the send deadline.
+    /// Hands `email` to the server within the send deadline, on a connection of its own.
     async fn deliver(&self, email: lettre::Message) -> Result<(), SendError> {
-        match tokio::time::timeout(self.send_timeout, self.transport.send(email)).await {
-            Ok(Ok(_)) => Ok(()),
+        let deadline = tokio::time::Instant::now() + self.send_timeout;
+        let mut connection = match tokio::time::timeout_at(deadline, self.connector.open()).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => return Err(classify_opening(&error)),
+            Err(_) => {
+                return Err(SendError::Retryable(format!(
+                    "SMTP server not ready within {} s; nothing was sent",
+                    self.send_timeout.as_secs_f32()
+                )));
+            }
+        };
+        let sent = tokio::time::timeout_at(
+            deadline,
+            connection.send(email.envelope(), &email.formatted()),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => {
+                // The message is accepted; a server slow to say goodbye changes nothing.
+                let _ = tokio::time::timeout_at(deadline, connection.quit()).await;
+                Ok(())
+            }
             Ok(Err(error)) => Err(classify(&error)),
-            // The deadline does not say how far the exchange got: the message may be
-            // with the server already, so sending again could send it twice. (A server
-            // that cannot be reached fails lettre's shorter connect timeout first.)
+            // Dropping the connection closes it mid-conversation, which is all a server
+            // that stopped answering deserves. The message may be with it already, so
+            // sending again could send it twice.
             Err(_) => Err(SendError::Unknown(format!(
                 "SMTP send did not finish within {} s",
                 self.send_timeout.as_secs_f32()
@@ -238,6 +256,17 @@ pub fn classify(error: &lettre::transport::smtp::Error) -> SendError {
         // No connection, or it broke: nothing was accepted (an accepted message would
         // have had its reply).
         SendError::Retryable("SMTP server unreachable".into())
+    }
+}
+
+/// Sorts a failure before any mail command: nothing of the message left, so it is never
+/// unknown. A refusal (5xx, e.g. wrong credentials) or a set-up the server cannot do
+/// (no STARTTLS, no common AUTH mechanism) is permanent; anything else is worth a retry.
+fn classify_opening(error: &lettre::transport::smtp::Error) -> SendError {
+    if error.is_permanent() || error.is_client() {
+        SendError::Permanent(format!("SMTP connection refused: {error}"))
+    } else {
+        SendError::Retryable(format!("SMTP server not reached: {error}"))
     }
 }
 
