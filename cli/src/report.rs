@@ -60,6 +60,8 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
             url: url.clone(),
             from: args.from.clone(),
             credentials: None,
+            extra_root_pem: None,
+            send_timeout: None,
         })?;
         let to = (!args.to.is_empty()).then_some(args.to.as_slice());
         for (station, sent) in

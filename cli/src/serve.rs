@@ -91,6 +91,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 url: url.clone(),
                 from: args.mail_from.clone(),
                 credentials: None,
+                extra_root_pem: None,
+                send_timeout: None,
             }),
     )?;
     let sender = NoticeSender {

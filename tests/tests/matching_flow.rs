@@ -44,6 +44,8 @@ async fn flow() -> Flow {
         url: format!("smtp://{}", smtp_address()),
         from: "notices@lingong.test".into(),
         credentials: None,
+        extra_root_pem: None,
+        send_timeout: None,
     })
     .unwrap();
     let sender = NoticeSender {

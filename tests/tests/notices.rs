@@ -51,6 +51,8 @@ fn sender(f: &Fixture, smtp_url: Option<String>) -> NoticeSender {
         url: smtp_url.unwrap_or_else(|| format!("smtp://{}", smtp_address())),
         from: "notices@lingong.test".into(),
         credentials: None,
+        extra_root_pem: None,
+        send_timeout: None,
     })
     .unwrap();
     let notifier: Arc<dyn Notifier> = Arc::new(ByChannel {

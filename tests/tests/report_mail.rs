@@ -258,6 +258,8 @@ async fn the_weekly_report_arrives_with_the_figures_the_data_implies(backend: Ba
         url: format!("smtp://{}", smtp_address()),
         from: "reports@lingong.test".into(),
         credentials: None,
+        extra_root_pem: None,
+        send_timeout: None,
     })
     .unwrap();
     let renderer = Renderer::new().unwrap();

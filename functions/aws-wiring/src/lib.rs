@@ -168,5 +168,7 @@ pub async fn smtp_mailer(config: &aws_config::SdkConfig) -> anyhow::Result<SmtpN
         url: required_env("SMTP_URL")?,
         from: required_env("MAIL_FROM")?,
         credentials: Some((field("username")?, field("password")?)),
+        extra_root_pem: None,
+        send_timeout: None,
     })?)
 }

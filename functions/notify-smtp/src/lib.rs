@@ -1,20 +1,25 @@
 //! Notices by e-mail: the notifier port on SMTP with `lettre` (rustls on aws-lc-rs, no
-//! OpenSSL). In production the server is Amazon SES's SMTP endpoint with STARTTLS and
-//! credentials from Secrets Manager; locally and in tests any SMTP server will do
-//! (`smtp://127.0.0.1:2525`).
+//! OpenSSL). In production the server is Amazon SES's SMTP endpoint with STARTTLS, or on
+//! the mainland any SMTP service with implicit TLS on port 465 (optionally trusting the
+//! provider's own CA), with credentials from Secrets Manager; locally and in tests any
+//! SMTP server will do (`smtp://127.0.0.1:2525`).
+//!
+//! Every send has one deadline around all of it (connect, TLS, AUTH, MAIL, DATA and the
+//! answer): lettre times only the TCP connect, so a server that took DATA and then said
+//! nothing held a send, and the notices behind it, for minutes. Until the connection is
+//! ready nothing of the message has left, so a deadline met there is worth a retry; met
+//! after `MAIL FROM`, the message may be with the server and the outcome is unknown.
 //!
 //! Each message carries a `Message-ID` made from its notice id, so in the rare case a
 //! connection breaks after the server took the message and the notice is tried again,
 //! mail programs show the two copies as one.
 
+mod connect;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
-    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
-    transport::smtp::authentication::Credentials,
-};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lingong_core::notices::{
     Receipt,
     port::{Address, Message, Notifier, SendError},
@@ -29,7 +34,13 @@ pub enum SmtpConfigError {
     /// The sender address is not an address.
     #[error("sender address `{0}` is not valid")]
     From(String),
+    /// The extra trust root is not a PEM certificate lettre can use.
+    #[error("SMTP trust root: {0}")]
+    TrustRoot(String),
 }
+
+/// The send deadline when the settings name none.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where and how to send mail.
 #[derive(Clone, Debug)]
@@ -41,14 +52,21 @@ pub struct SmtpSettings {
     pub from: String,
     /// User name and password (SES SMTP credentials), if the server wants them.
     pub credentials: Option<(String, String)>,
+    /// PEM bytes of a CA certificate to trust besides the public roots: a provider with
+    /// its own chain, or a test CA. Needs a TLS URL.
+    pub extra_root_pem: Option<Vec<u8>>,
+    /// The deadline for one whole send, from connect to the server's last answer;
+    /// `None` is [`DEFAULT_SEND_TIMEOUT`].
+    pub send_timeout: Option<Duration>,
 }
 
 /// Sends e-mail notices over SMTP.
 #[derive(Clone)]
 pub struct SmtpNotifier {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connector: connect::Connector,
     from: Mailbox,
     domain: String,
+    send_timeout: Duration,
 }
 
 impl std::fmt::Debug for SmtpNotifier {
@@ -60,31 +78,56 @@ impl std::fmt::Debug for SmtpNotifier {
 }
 
 impl SmtpNotifier {
-    /// A notifier for `settings`. Connects lazily, on the first message; must be called
-    /// inside a Tokio runtime (the connection pool lives on it).
+    /// A notifier for `settings`. Connects for each message, when it is sent.
     pub fn new(settings: &SmtpSettings) -> Result<SmtpNotifier, SmtpConfigError> {
-        let url = settings.url.trim();
-        if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-            return Err(SmtpConfigError::Url(
-                "must start with smtp:// or smtps://".into(),
-            ));
-        }
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| SmtpConfigError::Url(e.to_string()))?
-            .timeout(Some(Duration::from_secs(20)));
-        if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
+        let send_timeout = settings.send_timeout.unwrap_or(DEFAULT_SEND_TIMEOUT);
+        let connector = connect::Connector::new(settings, send_timeout)?;
         let from: Mailbox = settings
             .from
             .parse()
             .map_err(|_| SmtpConfigError::From(settings.from.clone()))?;
         let domain = from.email.domain().to_owned();
         Ok(SmtpNotifier {
-            transport: builder.build(),
+            connector,
             from,
             domain,
+            send_timeout,
         })
+    }
+
+    /// Hands `email` to the server within the send deadline, on a connection of its own.
+    async fn deliver(&self, email: lettre::Message) -> Result<(), SendError> {
+        let deadline = tokio::time::Instant::now() + self.send_timeout;
+        let mut connection = match tokio::time::timeout_at(deadline, self.connector.open()).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => return Err(classify_opening(&error)),
+            Err(_) => {
+                return Err(SendError::Retryable(format!(
+                    "SMTP server not ready within {} s; nothing was sent",
+                    self.send_timeout.as_secs_f32()
+                )));
+            }
+        };
+        let sent = tokio::time::timeout_at(
+            deadline,
+            connection.send(email.envelope(), &email.formatted()),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => {
+                // The message is accepted; a server slow to say goodbye changes nothing.
+                let _ = tokio::time::timeout_at(deadline, connection.quit()).await;
+                Ok(())
+            }
+            Ok(Err(error)) => Err(classify(&error)),
+            // Dropping the connection closes it mid-conversation, which is all a server
+            // that stopped answering deserves. The message may be with it already, so
+            // sending again could send it twice.
+            Err(_) => Err(SendError::Unknown(format!(
+                "SMTP send did not finish within {} s",
+                self.send_timeout.as_secs_f32()
+            ))),
+        }
     }
 
     fn build(&self, message: &Message) -> Result<lettre::Message, SendError> {
@@ -181,13 +224,11 @@ impl SmtpNotifier {
         let email = builder
             .multipart(MultiPart::mixed().multipart(body).singlepart(attachment))
             .map_err(|e| SendError::Permanent(format!("message could not be built: {e}")))?;
-        match self.transport.send(email).await {
-            Ok(_) => Ok(Receipt {
-                provider: "smtp".into(),
-                message_id: Some(message_id),
-            }),
-            Err(error) => Err(classify(&error)),
-        }
+        self.deliver(email).await?;
+        Ok(Receipt {
+            provider: "smtp".into(),
+            message_id: Some(message_id),
+        })
     }
 }
 
@@ -201,6 +242,11 @@ pub fn classify(error: &lettre::transport::smtp::Error) -> SendError {
         SendError::Retryable(format!("SMTP {code}"))
     } else if error.is_permanent() {
         SendError::Permanent(format!("SMTP {code}"))
+    } else if is_connecting(error) {
+        // Opening the connection (TCP, TLS, an untrusted certificate) failed or timed
+        // out: no mail command was sent yet, so nothing can have been accepted. lettre's
+        // text names the cause (refused, timed out, unknown issuer) and holds no secret.
+        SendError::Retryable(format!("SMTP server not reached: {error}"))
     } else if error.is_timeout() || error.is_response() {
         // The server may have taken the message before we stopped hearing from it.
         SendError::Unknown("SMTP server stopped answering".into())
@@ -213,20 +259,37 @@ pub fn classify(error: &lettre::transport::smtp::Error) -> SendError {
     }
 }
 
+/// Sorts a failure before any mail command: nothing of the message left, so it is never
+/// unknown. A refusal (5xx, e.g. wrong credentials) or a set-up the server cannot do
+/// (no STARTTLS, no common AUTH mechanism) is permanent; anything else is worth a retry.
+fn classify_opening(error: &lettre::transport::smtp::Error) -> SendError {
+    if error.is_permanent() || error.is_client() {
+        SendError::Permanent(format!("SMTP connection refused: {error}"))
+    } else {
+        SendError::Retryable(format!("SMTP server not reached: {error}"))
+    }
+}
+
+/// Whether lettre failed while opening the connection. lettre 0.11 has no predicate for
+/// its connection errors, only this fixed text; its connect timeout is one of them and
+/// must not read as a timeout after DATA.
+fn is_connecting(error: &lettre::transport::smtp::Error) -> bool {
+    error.to_string().starts_with("Connection error")
+}
+
 #[async_trait]
 impl Notifier for SmtpNotifier {
     async fn send(&self, message: &Message) -> Result<Receipt, SendError> {
         let email = self.build(message)?;
         let message_id = format!("<{}@{}>", message.notice_id, self.domain);
-        match self.transport.send(email).await {
-            Ok(_) => Ok(Receipt {
+        match self.deliver(email).await {
+            Ok(()) => Ok(Receipt {
                 provider: "smtp".into(),
                 message_id: Some(message_id),
             }),
             Err(error) => {
-                let classified = classify(&error);
-                tracing::warn!(error = %classified, "SMTP send failed");
-                Err(classified)
+                tracing::warn!(%error, "SMTP send failed");
+                Err(error)
             }
         }
     }
@@ -245,6 +308,8 @@ mod tests {
             url: url.into(),
             from: "notices@lingong.example.cn".into(),
             credentials: None,
+            extra_root_pem: None,
+            send_timeout: None,
         }
     }
 
