@@ -56,6 +56,8 @@ enum Command {
 enum StaffCommand {
     /// Create a staff account (prints a generated password unless --password-stdin).
     Add(staff::AddArgs),
+    /// Lift an account's login lockout (after guesses from many addresses).
+    Unlock(staff::UnlockArgs),
 }
 
 #[tokio::main]
@@ -74,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         Command::BuildSite(args) => site::build(args).await,
         Command::Report(args) => report::run(args).await,
         Command::Staff(StaffCommand::Add(args)) => staff::add(args).await,
+        Command::Staff(StaffCommand::Unlock(args)) => staff::unlock(args).await,
         Command::SmsPushUrls(args) => sms::push_urls(args),
         Command::SmsTemplates(args) => sms::templates(args),
         Command::SmsInboundKey { data } => {

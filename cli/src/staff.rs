@@ -77,3 +77,28 @@ pub async fn add(args: AddArgs) -> anyhow::Result<()> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// Options of `lingong staff unlock`.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Login name whose account-wide lockout to lift.
+    #[arg(long)]
+    pub username: String,
+    #[command(flatten)]
+    pub store: setup::StoreArgs,
+}
+
+/// Runs `lingong staff unlock`: lifts the account-wide login limit, so the account's
+/// owner can log in again at once after guesses from many addresses.
+pub async fn unlock(args: UnlockArgs) -> anyhow::Result<()> {
+    let wired = setup::build_app(&args.store).await?;
+    let app = wired.app;
+    let station = app.stations.default_station().clone();
+    app.unlock_staff(&station, &args.username).await?;
+    println!(
+        "Lifted the login lockout of `{}` at {}.",
+        args.username.trim(),
+        station.id
+    );
+    Ok(())
+}

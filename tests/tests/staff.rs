@@ -64,6 +64,7 @@ lingong_tests::on_both_backends!(
     forms_without_the_csrf_token_are_refused,
     logins_are_throttled_per_account,
     a_burst_of_guesses_gets_only_the_limit_checked,
+    guesses_from_many_addresses_lock_until_an_administrator_unlocks,
     pre_moderation_review_and_rejection,
     only_admins_change_the_moderation_mode,
     employers_are_verified_by_credit_code,
@@ -258,6 +259,31 @@ async fn a_burst_of_guesses_gets_only_the_limit_checked(backend: Backend) {
     }
     let checked = statuses.iter().filter(|s| **s != 429).count();
     assert_eq!(checked, 5, "{statuses:?}");
+}
+
+/// Guesses spread over many addresses still hit an account-wide ceiling; an
+/// administrator lifts it (`lingong staff unlock`) and the owner gets in at once.
+async fn guesses_from_many_addresses_lock_until_an_administrator_unlocks(backend: Backend) {
+    let api = with_staff(backend).await;
+    for i in 0..50 {
+        let from = format!("198.51.{}.{}", 100 + i / 200, i % 200);
+        let answer = post_form_as(
+            &api,
+            "/staff/login",
+            None,
+            &[("username", "clerk"), ("password", "wrong password")],
+            &from,
+        )
+        .await;
+        assert_eq!(answer.status, 401, "guess {i}");
+    }
+    let right = [("username", "clerk"), ("password", PASSWORD)];
+    let answer = post_form_as(&api, "/staff/login", None, &right, "192.0.2.50").await;
+    assert_eq!(answer.status, 429);
+    let station = api.state.app.stations.default_station().clone();
+    api.state.app.unlock_staff(&station, "clerk").await.unwrap();
+    let answer = post_form_as(&api, "/staff/login", None, &right, "192.0.2.50").await;
+    assert_eq!(answer.status, 303);
 }
 
 async fn pre_moderation_review_and_rejection(backend: Backend) {
