@@ -88,8 +88,7 @@ struct JsonConfig {
     sdk_app_id: Option<String>,
     region: Option<String>,
     endpoint: Option<String>,
-    #[serde(default)]
-    templates: TemplateIds,
+    templates: Option<TemplateIds>,
 }
 
 impl TencentConfig {
@@ -123,12 +122,12 @@ impl TencentConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<TencentConfig, ConfigError> {
         let templates = match lookup(TEMPLATES_VAR) {
-            Some(json) if !json.trim().is_empty() => {
-                serde_json::from_str(&json).map_err(|source| ConfigError::Json {
+            Some(json) if !json.trim().is_empty() => Some(serde_json::from_str(&json).map_err(
+                |source| ConfigError::Json {
                     what: TEMPLATES_VAR,
                     source,
-                })?
-            }
+                },
+            )?),
             _ => return Err(ConfigError::Missing(TEMPLATES_VAR)),
         };
         TencentConfig::build(
@@ -147,7 +146,7 @@ impl TencentConfig {
         sdk_app_id: Option<String>,
         region: Option<String>,
         endpoint: Option<String>,
-        templates: TemplateIds,
+        templates: Option<TemplateIds>,
     ) -> Result<TencentConfig, ConfigError> {
         let required = |value: Option<String>, name: &'static str| {
             value
@@ -167,7 +166,7 @@ impl TencentConfig {
             secret_id: required(secret_id, "secret_id")?,
             secret_key: required(secret_key, "secret_key")?,
             sdk_app_id: required(sdk_app_id, "sdk_app_id")?,
-            templates,
+            templates: templates.ok_or(ConfigError::Missing("templates"))?,
             deadline: DEFAULT_DEADLINE,
         };
         config.endpoint_url()?;
@@ -272,6 +271,10 @@ mod tests {
     fn missing_settings_are_named() {
         let err = TencentConfig::from_json(r#"{"secret_id":"a","secret_key":"b"}"#).unwrap_err();
         assert!(matches!(err, ConfigError::Missing("sdk_app_id")), "{err}");
+        let err =
+            TencentConfig::from_json(r#"{"secret_id":"a","secret_key":"b","sdk_app_id":"1"}"#)
+                .unwrap_err();
+        assert!(matches!(err, ConfigError::Missing("templates")), "{err}");
         let err = TencentConfig::from_json("[1]").unwrap_err();
         assert!(matches!(err, ConfigError::Json { .. }), "{err}");
     }

@@ -348,6 +348,12 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_the_secret() {
+        let printed = format!("{:?}", gateway(r#"{"*":{}}"#));
+        assert!(!printed.contains("test-key"), "{printed}");
+    }
+
+    #[test]
     fn the_headers_are_signed_for_the_host_sent() {
         let gateway = gateway(r#"{"*":{"offer":"1000001"}}"#);
         let headers = gateway.headers(b"{}", 1_551_113_065).unwrap();
