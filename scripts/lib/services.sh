@@ -96,6 +96,30 @@ start_moto() {
   echo "==> moto (S3, SNS) on $LINGONG_TEST_MOTO_ENDPOINT"
 }
 
+# --- Tencent Cloud SMS fake ---
+# A local SendSms (tools/fake-sms/tencent.py) that checks TC3 signatures with Tencent's
+# own SDK code, under a key pair made up at each start. Exports
+# LINGONG_TEST_TENCENT_ENDPOINT, LINGONG_TEST_TENCENT_SECRET_ID and
+# LINGONG_TEST_TENCENT_SECRET_KEY. Control endpoints: $LINGONG_TEST_TENCENT_ENDPOINT/_fake/.
+start_fake_tencent() {
+  install_python_tools
+  local port secret_id secret_key
+  port=$(free_port)
+  secret_id="AKIDtest$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+  secret_key="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  "$VIRTUAL_ENV/bin/python" "$ROOT/tools/fake-sms/tencent.py" "$port" \
+    --secret-id "$secret_id" --secret-key "$secret_key" \
+    --templates "$ROOT/tools/fake-sms/tencent-templates.json" \
+    >"$LOGS/fake-tencent.log" 2>&1 &
+  _pids+=("$!")
+  wait_for_port "$port" "the Tencent SMS fake"
+  export LINGONG_TEST_TENCENT_ENDPOINT="http://127.0.0.1:$port"
+  export LINGONG_TEST_TENCENT_SECRET_ID="$secret_id"
+  export LINGONG_TEST_TENCENT_SECRET_KEY="$secret_key"
+  echo "==> Tencent SMS fake on $LINGONG_TEST_TENCENT_ENDPOINT"
+}
+# --- end Tencent Cloud SMS fake ---
+
 # An SMTP sink (aiosmtpd) that stores every message it receives as a file in a Maildir.
 # Exports LINGONG_TEST_SMTP (host:port) and LINGONG_TEST_MAILDIR.
 start_smtp_sink() {
