@@ -6,6 +6,8 @@
 //! Tests run at the same time against one fake, so each uses its own phone number
 //! (scripted outcomes are tied to it) and notice id (to find its record).
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use lingong_core::notices::{
