@@ -24,6 +24,7 @@ SAM_CLI_TELEMETRY=0 sam validate --lint --template-file infra/template.yaml
 start_dynamodb_local
 start_moto
 start_fake_tencent # Tencent Cloud SMS fake
+start_fake_aliyun # Alibaba Cloud SMS fake
 start_smtp_sink
 ensure_chromium
 

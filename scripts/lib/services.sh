@@ -119,6 +119,29 @@ start_fake_tencent() {
   echo "==> Tencent SMS fake on $LINGONG_TEST_TENCENT_ENDPOINT"
 }
 # --- end Tencent Cloud SMS fake ---
+# --- Alibaba Cloud SMS fake (begin) ---
+# tools/fake-sms/aliyun.py: SendSms checked with Alibaba's own V3 signing code, answers
+# as Alibaba documents them; templates from tools/fake-sms/aliyun-templates.json.
+# Exports LINGONG_TEST_ALIYUN_ENDPOINT and a made-up AccessKey for this run only:
+# LINGONG_TEST_ALIYUN_KEY_ID, LINGONG_TEST_ALIYUN_KEY_SECRET.
+start_fake_aliyun() {
+  install_python_tools
+  local port key_id key_secret
+  port=$(free_port)
+  key_id="LTAItest$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+  key_secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+  "$VIRTUAL_ENV/bin/python" "$ROOT/tools/fake-sms/aliyun.py" "$port" \
+    --access-key-id "$key_id" --access-key-secret "$key_secret" \
+    --templates "$ROOT/tools/fake-sms/aliyun-templates.json" \
+    >"$LOGS/fake-aliyun.log" 2>&1 &
+  _pids+=("$!")
+  wait_for_port "$port" "the Alibaba Cloud SMS fake"
+  export LINGONG_TEST_ALIYUN_ENDPOINT="http://127.0.0.1:$port"
+  export LINGONG_TEST_ALIYUN_KEY_ID="$key_id"
+  export LINGONG_TEST_ALIYUN_KEY_SECRET="$key_secret"
+  echo "==> Alibaba Cloud SMS fake on $LINGONG_TEST_ALIYUN_ENDPOINT"
+}
+# --- Alibaba Cloud SMS fake (end) ---
 
 # An SMTP sink (aiosmtpd) that stores every message it receives as a file in a Maildir.
 # Exports LINGONG_TEST_SMTP (host:port) and LINGONG_TEST_MAILDIR.
