@@ -696,3 +696,84 @@ async fn every_board_link_is_an_object_key_without_an_edge_function() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_bucket_written_before_folder_keys_is_rewritten_with_them() {
+    let (app, _data) = app().await;
+    post(&app, "小区楼道保洁第一单", "s3-test-job-0004").await;
+    let client = s3().await;
+    let bucket: String = unique_name("lingong-old")
+        .to_ascii_lowercase()
+        .replace('_', "-")
+        .chars()
+        .take(63)
+        .collect();
+    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let site = SiteBuilder::new(
+        app.stations.default_station().clone(),
+        "https://lingong.example.cn",
+    )
+    .unwrap();
+    let sink = Arc::new(S3Sink::new(client.clone(), &bucket));
+    SiteRebuilder::new(app.clone(), site, sink.clone())
+        .build_all()
+        .await
+        .unwrap();
+    // The bucket as the older sink left it: no folder keys, a manifest without the
+    // layout mark (same content).
+    let folders: Vec<String> = keys_in(&client, &bucket, "site/")
+        .await
+        .into_iter()
+        .filter(|k| k.ends_with('/'))
+        .collect();
+    assert!(folders.contains(&"site/en/".to_owned()), "{folders:?}");
+    for key in &folders {
+        client
+            .delete_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    }
+    let manifest = client
+        .get_object()
+        .bucket(&bucket)
+        .key("state/site-manifest")
+        .send()
+        .await
+        .unwrap();
+    let generation = manifest.metadata().unwrap()["generation"].clone();
+    let text = manifest.body.collect().await.unwrap().into_bytes();
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("state/site-manifest")
+        .metadata("generation", generation)
+        .body(text.into())
+        .send()
+        .await
+        .unwrap();
+
+    // A fresh rebuilder (a new Lambda instance) reconciles: the whole board again.
+    let site = SiteBuilder::new(
+        app.stations.default_station().clone(),
+        "https://lingong.example.cn",
+    )
+    .unwrap();
+    let report = SiteRebuilder::new(app, site, sink)
+        .rebuild_after_change(&[])
+        .await
+        .unwrap();
+    assert!(
+        report.written.len() > 50,
+        "{} written",
+        report.written.len()
+    );
+    let after: Vec<String> = keys_in(&client, &bucket, "site/")
+        .await
+        .into_iter()
+        .filter(|k| k.ends_with('/'))
+        .collect();
+    assert_eq!(after, folders, "every folder key is back");
+}
