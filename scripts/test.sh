@@ -18,7 +18,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> template checks (cfn-lint, sam validate --lint)"
 install_python_tools
-cfn-lint infra/template.yaml
+# The template deploys to a global region and to both China regions (aws-cn); `--`
+# ends the region list.
+cfn-lint --regions us-east-1 cn-north-1 cn-northwest-1 -- infra/template.yaml
 SAM_CLI_TELEMETRY=0 sam validate --lint --template-file infra/template.yaml
 
 start_dynamodb_local

@@ -2,7 +2,8 @@
 //! the workspace built the way SAM builds Rust, every Lambda binary of the workspace is
 //! deployed, the table it creates is the table the code expects, and every stream
 //! trigger is set up so a poison record cannot stall a shard, and every function and
-//! failure queue has an alarm that reaches the operators.
+//! failure queue has an alarm that reaches the operators; and what the China regions lack
+//! (origin access control, CloudFront functions, SES, SMS from SNS) is kept out there.
 
 // A test that meets the unexpected should stop right there, loudly.
 #![allow(clippy::unwrap_used)]
@@ -388,4 +389,77 @@ fn the_report_schedules_ask_for_the_daily_and_the_weekly_report() {
         Some("weekly")
     );
     assert!(lingong_report::period_of(&serde_json::json!({"period": "monthly"})).is_none());
+}
+
+/// Resource types kept out of the China regions: two CloudFront there does not have
+/// (cfn-lint E3006 in cn-north-1 and cn-northwest-1), and response headers policies,
+/// which are not known to be accepted on a distribution there (cache policies are
+/// refused).
+const NOT_IN_CHINA: [&str; 3] = [
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::Function",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+];
+
+#[test]
+fn the_board_deploys_in_both_partitions_without_an_edge_function() {
+    let template = template();
+    let text = std::fs::read_to_string(root().join("infra/template.yaml")).unwrap();
+    assert!(
+        of_type(&template, "AWS::CloudFront::Function").is_empty(),
+        "no CloudFront Function: every board URL is an object key"
+    );
+    let is_china = serde_norway::to_string(&template["Conditions"]["IsChina"]).unwrap();
+    assert!(
+        is_china.contains("AWS::Partition") && is_china.contains("aws-cn"),
+        "{is_china}"
+    );
+    for kind in NOT_IN_CHINA {
+        for (name, resource) in of_type(&template, kind) {
+            assert_eq!(
+                resource["Condition"].as_str(),
+                Some("NotChina"),
+                "{name} ({kind}) must stay out of the China regions"
+            );
+        }
+    }
+    let identities = of_type(&template, "AWS::CloudFront::CloudFrontOriginAccessIdentity");
+    assert_eq!(identities.len(), 1, "an origin access identity for China");
+    assert_eq!(identities[0].1["Condition"].as_str(), Some("IsChina"));
+    // Every ARN the template writes names the partition it is deployed in.
+    let resources_text = &text[text.find("\nResources:").unwrap()..];
+    assert!(
+        !resources_text.contains("arn:aws:"),
+        "an ARN with a fixed partition in the resources"
+    );
+    // China needs its domain and IAM certificate, and a domestic SMS gateway.
+    let rule =
+        serde_norway::to_string(&template["Rules"]["ChinaServesTheBoardFromAnIcpFiledDomain"])
+            .unwrap();
+    for needed in [
+        "aws-cn",
+        "SiteDomainName",
+        "SiteIamCertificateId",
+        "SmsGateway",
+    ] {
+        assert!(
+            rule.contains(needed),
+            "the China rule checks {needed}: {rule}"
+        );
+    }
+    // The notifier learns its gateway and reads only that gateway's secret.
+    let notifier = &template["Resources"]["NotifierFunction"]["Properties"];
+    let variables = &notifier["Environment"]["Variables"];
+    assert_eq!(referenced(&variables["SMS_GATEWAY"]), Some("SmsGateway"));
+    assert_eq!(
+        referenced(&variables["SMS_SECRET_ARN"]),
+        Some("SmsSecretArn")
+    );
+    let policies = serde_norway::to_string(&notifier["Policies"]).unwrap();
+    assert!(policies.contains("UsesSns") && policies.contains("sns:Publish"));
+    let smtp = &template["Parameters"]["SmtpUrl"];
+    assert!(
+        smtp["Default"].is_null(),
+        "no SES default: SES is not offered in the China regions"
+    );
 }

@@ -1,11 +1,16 @@
 //! The public board on AWS: [`S3Sink`] puts the built site into a private S3 bucket
-//! that CloudFront serves (origin access control), uploading only files whose content
-//! changed, with the right `Content-Type`, `Cache-Control` and, when precompressing,
-//! `Content-Encoding`; deleting files the site no longer has; and invalidating exactly
-//! the changed paths in CloudFront, in one batch per publish.
+//! that CloudFront serves (origin access control, or an origin access identity in the
+//! China regions), uploading only files whose content changed, with the right
+//! `Content-Type`, `Cache-Control` and, when precompressing, `Content-Encoding`;
+//! deleting files the site no longer has; and invalidating exactly the changed paths in
+//! CloudFront, in one batch per publish.
 //!
 //! Layout in the bucket: the site under `prefix` (the CloudFront origin path), the
-//! manifest under `manifest_key`, outside it, so it is never served.
+//! manifest under `manifest_key`, outside it, so it is never served. Every page
+//! `<folder>/index.html` is stored a second time under the key `<folder>/` (see
+//! [`folder_key`]): the board's links are folder URLs (`/jobs/<id>/`), and CloudFront
+//! asks S3 for exactly the key in the URL. That way no edge function rewrites URLs, and
+//! CloudFront in the China regions, which has none, serves the same board.
 
 use std::time::Duration;
 
@@ -31,6 +36,36 @@ const DELETE_BATCH: usize = 1000;
 /// refetching the whole board from S3 after a wildcard costs fractions of a cent.
 pub const MAX_INVALIDATION_PATHS: usize = 1;
 
+/// Metadata on the manifest object saying the bucket holds folder keys. A manifest
+/// without it was written before folder keys existed: its pages lack them, so it is
+/// read as stale and the next publish rebuilds and rewrites the whole board.
+const LAYOUT_METADATA: &str = "layout";
+/// The value of [`LAYOUT_METADATA`] for this layout.
+const LAYOUT: &str = "folder-keys-1";
+
+/// The folder key a page is also stored under: `jobs/A/` for `jobs/A/index.html`.
+/// `None` for other files and for the root `index.html`, which CloudFront serves for
+/// `/` as the distribution's default root object.
+pub fn folder_key(path: &str) -> Option<&str> {
+    path.strip_suffix("index.html")
+        .filter(|folder| folder.ends_with('/'))
+}
+
+/// The site-relative paths viewers reach changed files by: each file's own path, its
+/// folder key, and `""` (the viewer path `/`) for the root `index.html`.
+pub fn served_paths(changed: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(changed.len() * 2);
+    for path in changed {
+        out.push(path.clone());
+        if path == "index.html" {
+            out.push(String::new());
+        } else if let Some(folder) = folder_key(path) {
+            out.push(folder.to_owned());
+        }
+    }
+    out
+}
+
 fn remote(context: &str, error: impl std::fmt::Display) -> SinkError {
     SinkError::Remote(format!("{context}: {error}"))
 }
@@ -51,8 +86,9 @@ impl CloudFrontInvalidator {
         }
     }
 
-    /// The viewer paths to invalidate for changed site files: each file's own path, or
-    /// `/*` when there are more than [`MAX_INVALIDATION_PATHS`].
+    /// The viewer paths to invalidate for changed paths (site files, folder keys, `""`
+    /// for the root): each one's own path, or `/*` when there are more than
+    /// [`MAX_INVALIDATION_PATHS`].
     pub fn paths_for(changed: &[String]) -> Vec<String> {
         let mut paths: Vec<String> = changed.iter().map(|p| format!("/{p}")).collect();
         paths.sort();
@@ -193,11 +229,27 @@ impl S3Sink {
             return Err(SinkError::Remote(format!("refusing path {path:?}")));
         }
         let (body, encoding) = self.body_of(path, bytes)?;
+        if let Some(folder) = folder_key(path) {
+            self.put_object(&self.key_of(folder), path, body.clone(), encoding)
+                .await?;
+        }
+        self.put_object(&self.key_of(path), path, body, encoding)
+            .await
+    }
+
+    /// Puts `body` at `key` with the headers of site file `path`.
+    async fn put_object(
+        &self,
+        key: &str,
+        path: &str,
+        body: Vec<u8>,
+        encoding: Option<&'static str>,
+    ) -> Result<(), SinkError> {
         let mut request = self
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(self.key_of(path))
+            .key(key)
             .content_type(content_type(path))
             .cache_control(cache_control(path))
             .body(ByteStream::from(body));
@@ -207,7 +259,7 @@ impl S3Sink {
         // Transient failures are retried by the SDK's standard retry policy.
         request.send().await.map(|_| ()).map_err(|e| {
             remote(
-                &format!("S3 PutObject {path}"),
+                &format!("S3 PutObject {key}"),
                 aws_sdk_s3::error::DisplayErrorContext(e),
             )
         })
@@ -226,13 +278,25 @@ impl lingong_site::publish::Sink for S3Sink {
             .await;
         match result {
             Ok(object) => {
+                let current_layout = object
+                    .metadata()
+                    .and_then(|m| m.get(LAYOUT_METADATA))
+                    .is_some_and(|layout| layout == LAYOUT);
                 let bytes = object
                     .body
                     .collect()
                     .await
                     .map_err(|e| remote("reading the manifest", e))?
                     .into_bytes();
-                Manifest::from_text(&String::from_utf8_lossy(&bytes))
+                let mut manifest = Manifest::from_text(&String::from_utf8_lossy(&bytes))?;
+                if !current_layout {
+                    // No version: the rebuilder builds the whole board. No true hash:
+                    // every page is written again, now with its folder key, and pages
+                    // the board no longer has are deleted as usual.
+                    manifest.version.clear();
+                    manifest.files.values_mut().for_each(|hash| *hash = 0);
+                }
+                Ok(manifest)
             }
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
                 Ok(Manifest::default())
@@ -274,6 +338,7 @@ impl lingong_site::publish::Sink for S3Sink {
             .content_type("text/plain; charset=utf-8")
             .cache_control("no-store")
             .metadata("generation", manifest.generation.to_string())
+            .metadata(LAYOUT_METADATA, LAYOUT)
             .body(ByteStream::from(manifest.to_text().into_bytes()))
             .send()
             .await
@@ -298,6 +363,7 @@ impl lingong_site::publish::Sink for S3Sink {
         let batches: Vec<Vec<ObjectIdentifier>> = paths
             .iter()
             .filter(|p| is_site_path(p))
+            .flat_map(|p| std::iter::once(p.as_str()).chain(folder_key(p)))
             .map(|p| ObjectIdentifier::builder().key(self.key_of(p)).build())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| remote("object identifier", e))?
@@ -343,6 +409,7 @@ impl lingong_site::publish::Sink for S3Sink {
         let Some(cdn) = &self.cdn else {
             return Ok(());
         };
+        let paths = &served_paths(paths);
         match cdn.invalidate(generation, paths).await {
             Ok(()) => Ok(()),
             Err(first) => {
@@ -371,5 +438,23 @@ mod tests {
             .map(|i| format!("jobs/{i}/index.html"))
             .collect();
         assert_eq!(CloudFrontInvalidator::paths_for(&many), vec!["/*"]);
+    }
+
+    #[test]
+    fn pages_are_also_served_by_their_folder_key() {
+        assert_eq!(folder_key("jobs/A/index.html"), Some("jobs/A/"));
+        assert_eq!(folder_key("en/index.html"), Some("en/"));
+        assert_eq!(folder_key("index.html"), None, "the default root object");
+        assert_eq!(folder_key("assets/style.css"), None);
+        assert_eq!(folder_key("jobs/notindex.html"), None);
+        let changed = vec![
+            "index.html".to_owned(),
+            "jobs/A/index.html".to_owned(),
+            "feed.xml".to_owned(),
+        ];
+        assert_eq!(
+            served_paths(&changed),
+            vec!["index.html", "", "jobs/A/index.html", "jobs/A/", "feed.xml"]
+        );
     }
 }
