@@ -1,14 +1,22 @@
 //! The local notifier of `lingong serve`: every notice is written to
 //! `<data>/notices/` (SMS as `.txt`, e-mail as `.eml` with its HTML part beside it) and
 //! printed, so the demo shows what workers and employers would receive. With
-//! `--smtp`, e-mail goes to that SMTP server instead.
+//! `--smtp`, e-mail goes to that SMTP server instead; with `--sms aliyun` or
+//! `--sms tencent`, SMS go through that mainland gateway as filed templates, so a
+//! station can run the whole product on one server in China.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use anyhow::Context;
 
 use async_trait::async_trait;
 use lingong_core::notices::{
     Receipt,
     port::{Address, ByChannel, Message, Notifier, SendError},
+    sms::{SmsGateway, SmsNotifier},
     sms_catalogue::full_text,
 };
 use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
@@ -113,18 +121,73 @@ fn as_filed(message: &Message) -> String {
     }
 }
 
-/// The notifier `lingong serve` uses: files for SMS, and for e-mail too unless an SMTP
-/// server is given.
+/// Where `lingong serve` sends SMS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsChoice {
+    /// Write each SMS to `<data>/notices/` (nothing leaves the machine).
+    File,
+    /// Send through Alibaba Cloud SMS, by filed templates.
+    Aliyun,
+    /// Send through Tencent Cloud SMS, by filed templates.
+    Tencent,
+}
+
+/// The SMS gateway for `choice`, configured from `config` (a JSON file with the
+/// credentials and template codes; see the gateway crates' `from_json`) or, without
+/// one, from the environment. `None` for [`SmsChoice::File`].
+pub fn sms_gateway(
+    choice: SmsChoice,
+    config: Option<&Path>,
+) -> anyhow::Result<Option<Arc<dyn SmsGateway>>> {
+    let text = match config {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading the SMS gateway settings {}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(match choice {
+        SmsChoice::File => None,
+        SmsChoice::Aliyun => {
+            let config = match &text {
+                Some(text) => lingong_notify_aliyun::AliyunConfig::from_json(text),
+                None => lingong_notify_aliyun::AliyunConfig::from_env(),
+            }
+            .context("Alibaba Cloud SMS settings")?;
+            Some(Arc::new(
+                lingong_notify_aliyun::AliyunSms::new(config)
+                    .context("Alibaba Cloud SMS settings")?,
+            ))
+        }
+        SmsChoice::Tencent => {
+            let config = match &text {
+                Some(text) => lingong_notify_tencent::TencentConfig::from_json(text),
+                None => lingong_notify_tencent::TencentConfig::from_env(),
+            }
+            .context("Tencent Cloud SMS settings")?;
+            Some(Arc::new(
+                lingong_notify_tencent::TencentSms::new(config)
+                    .context("Tencent Cloud SMS settings")?,
+            ))
+        }
+    })
+}
+
+/// The notifier `lingong serve` uses: SMS through `sms` when a gateway is configured,
+/// else into files; e-mail through `smtp` when given, else into files.
 pub fn local_notifier(
     data: PathBuf,
     smtp: Option<SmtpSettings>,
+    sms: Option<Arc<dyn SmsGateway>>,
 ) -> anyhow::Result<Arc<dyn Notifier>> {
     let files: Arc<dyn Notifier> = Arc::new(FileNotifier::new(data.join("notices")));
-    Ok(match smtp {
+    let sms: Arc<dyn Notifier> = match sms {
+        Some(gateway) => Arc::new(SmsNotifier::new(gateway)),
+        None => files.clone(),
+    };
+    let email: Arc<dyn Notifier> = match smtp {
+        Some(settings) => Arc::new(SmtpNotifier::new(&settings)?),
         None => files,
-        Some(settings) => Arc::new(ByChannel {
-            sms: files,
-            email: Arc::new(SmtpNotifier::new(&settings)?),
-        }),
-    })
+    };
+    Ok(Arc::new(ByChannel { sms, email }))
 }

@@ -41,6 +41,14 @@ pub struct ServeArgs {
     /// of writing them to `<data>/notices/`. SMS are always written there locally.
     #[arg(long, env = "LINGONG_SMTP")]
     pub smtp: Option<String>,
+    /// Where SMS go: `file` writes them to `<data>/notices/`; `aliyun` or `tencent`
+    /// sends them through that mainland gateway by filed templates.
+    #[arg(long, value_enum, default_value = "file", env = "LINGONG_SMS")]
+    pub sms: notices::SmsChoice,
+    /// The gateway's settings as JSON (credentials and template codes; default
+    /// `<data>/sms-gateway.json` if it exists, else the environment variables).
+    #[arg(long, env = "LINGONG_SMS_CONFIG")]
+    pub sms_config: Option<std::path::PathBuf>,
     /// The sender address of e-mail notices.
     #[arg(
         long,
@@ -83,6 +91,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let renderer = Arc::new(Renderer::new()?);
+    let sms_config = args.sms_config.clone().or_else(|| {
+        let default = args.store.data.join("sms-gateway.json");
+        default.exists().then_some(default)
+    });
+    let gateway = notices::sms_gateway(args.sms, sms_config.as_deref())?;
+    match &gateway {
+        Some(gateway) => println!(
+            "SMS go through {} by filed templates (`lingong sms-templates` lists them).",
+            gateway.name()
+        ),
+        None => println!(
+            "SMS are written to {} (no gateway: `--sms aliyun` or `--sms tencent` sends real SMS).",
+            args.store.data.join("notices").display()
+        ),
+    }
     let notifier = notices::local_notifier(
         args.store.data.clone(),
         args.smtp
@@ -94,6 +117,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 extra_root_pem: None,
                 send_timeout: None,
             }),
+        gateway,
     )?;
     let sender = NoticeSender {
         app: app.clone(),

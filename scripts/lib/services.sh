@@ -108,7 +108,7 @@ start_fake_tencent() {
   secret_id="AKIDtest$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
   secret_key="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
   "$VIRTUAL_ENV/bin/python" "$ROOT/tools/fake-sms/tencent.py" "$port" \
-    --secret-id "$secret_id" --secret-key "$secret_key" \
+    --secret-id="$secret_id" --secret-key="$secret_key" \
     --templates "$ROOT/tools/fake-sms/tencent-templates.json" \
     >"$LOGS/fake-tencent.log" 2>&1 &
   _pids+=("$!")
@@ -131,7 +131,7 @@ start_fake_aliyun() {
   key_id="LTAItest$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
   key_secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
   "$VIRTUAL_ENV/bin/python" "$ROOT/tools/fake-sms/aliyun.py" "$port" \
-    --access-key-id "$key_id" --access-key-secret "$key_secret" \
+    --access-key-id="$key_id" --access-key-secret="$key_secret" \
     --templates "$ROOT/tools/fake-sms/aliyun-templates.json" \
     >"$LOGS/fake-aliyun.log" 2>&1 &
   _pids+=("$!")

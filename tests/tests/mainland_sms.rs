@@ -1,0 +1,410 @@
+//! The whole SMS path of a mainland station, on DynamoDB Local and on the embedded
+//! store, through the local fakes of Alibaba Cloud SMS and Tencent Cloud SMS (which
+//! check every request's signature with the vendor's own code and every template's
+//! variables against the filed catalogue): a job is posted; the offer goes out as its
+//! filed template with the catalogue's variables; a reply pushed in the gateway's own
+//! format accepts it (once, however often pushed); a delivery report marks the notice;
+//! a permanent error parks a notice; throttling is retried and sends once; a push to a
+//! wrong secret is refused and changes nothing.
+
+// A test that meets the unexpected should stop right there, loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use lingong_core::{
+    app::sms::push_path_secret,
+    keys,
+    notices::{
+        Notice, NoticeStatus,
+        port::{ByChannel, Notifier},
+        send::{Handled, NoticeSender},
+        sms::{SmsGateway, SmsNotifier},
+        sms_catalogue::{catalogue, template_sms},
+    },
+    records::notice_from_item,
+};
+use lingong_notify_aliyun::{AliyunConfig, AliyunSms};
+use lingong_notify_tencent::{TencentConfig, TencentSms};
+use lingong_site::{NoticeTemplates, Renderer};
+use lingong_tests::{
+    Backend,
+    flow::{Fixture, fixture},
+};
+use serde_json::{Value, json};
+
+lingong_tests::on_both_backends!(
+    an_offer_goes_out_by_alibaba_template_and_comes_back_by_reply,
+    an_offer_goes_out_by_tencent_template_and_comes_back_by_reply,
+);
+
+#[test]
+fn the_fakes_file_every_catalogue_template_with_its_variables() {
+    let codes = codes();
+    let aliyun: Value = read_json("tools/fake-sms/aliyun-templates.json");
+    let tencent: Value = read_json("tools/fake-sms/tencent-templates.json");
+    let (catalogue, _) = catalogue().unwrap();
+    for (key, template) in &catalogue.templates {
+        let code = codes["aliyun"][key].as_str().unwrap();
+        let vars: Vec<String> = aliyun[code]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(vars, template.var_order(), "{key}");
+        let id = codes["tencent"][key].as_str().unwrap();
+        assert_eq!(
+            tencent[id].as_u64().unwrap() as usize,
+            template.var_order().len(),
+            "{key}"
+        );
+    }
+}
+
+fn read_json(path: &str) -> Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    serde_json::from_str(&std::fs::read_to_string(root.join(path)).unwrap()).unwrap()
+}
+
+/// The template codes the fakes know for each catalogue template.
+fn codes() -> Value {
+    read_json("tools/fake-sms/catalogue-codes.json")
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test.sh, which starts the SMS gateway fakes")
+    })
+}
+
+fn aliyun() -> Arc<dyn SmsGateway> {
+    let config = AliyunConfig::from_json(
+        &json!({
+            "endpoint": env("LINGONG_TEST_ALIYUN_ENDPOINT"),
+            "access_key_id": env("LINGONG_TEST_ALIYUN_KEY_ID"),
+            "access_key_secret": env("LINGONG_TEST_ALIYUN_KEY_SECRET"),
+            "templates": {"*": codes()["aliyun"]},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    Arc::new(AliyunSms::new(config).unwrap())
+}
+
+/// A Tencent SMS app of this test's own, so tests running at once never share the
+/// fake's records.
+fn tencent(app: &str) -> Arc<dyn SmsGateway> {
+    let config = TencentConfig::from_json(
+        &json!({
+            "endpoint": env("LINGONG_TEST_TENCENT_ENDPOINT"),
+            "region": "ap-guangzhou",
+            "secret_id": env("LINGONG_TEST_TENCENT_SECRET_ID"),
+            "secret_key": env("LINGONG_TEST_TENCENT_SECRET_KEY"),
+            "sdk_app_id": app,
+            "templates": {"*": codes()["tencent"]},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    Arc::new(TencentSms::new(config).unwrap())
+}
+
+fn sender(f: &Fixture, gateway: Arc<dyn SmsGateway>) -> NoticeSender {
+    let sms: Arc<dyn Notifier> = Arc::new(SmsNotifier::new(gateway));
+    NoticeSender {
+        app: f.app.clone(),
+        notifier: Arc::new(ByChannel {
+            sms: sms.clone(),
+            email: sms,
+        }),
+        renderer: Arc::new(NoticeTemplates::new(
+            Arc::new(Renderer::new().unwrap()),
+            "https://lingong.test",
+        )),
+    }
+}
+
+async fn notice(f: &Fixture, id: &str) -> Notice {
+    let item = f
+        .app
+        .store
+        .get(&keys::notice(&f.station.id, id))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no notice {id}"));
+    notice_from_item(&item).unwrap()
+}
+
+/// POSTs `body` to the API router over the fixture's store, as a gateway pushes it.
+async fn push(f: &Fixture, path: &str, body: &Value) -> (u16, Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let state = Arc::new(lingong_http::AppState {
+        app: f.app.clone(),
+        site: Renderer::new().unwrap(),
+        public_base_url: Some("https://lingong.test".into()),
+    });
+    let response = lingong_http::router(state)
+        .oneshot(
+            axum::http::Request::post(path)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn control(method: reqwest::Method, url: String, body: Option<Value>) -> Value {
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the fake answers");
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// What the Alibaba fake accepted for `notice_id` (its OutId).
+async fn aliyun_sent(notice_id: &str) -> Vec<Value> {
+    let all = control(
+        reqwest::Method::GET,
+        format!("{}/_fake/sent", env("LINGONG_TEST_ALIYUN_ENDPOINT")),
+        None,
+    )
+    .await;
+    let list = all
+        .as_array()
+        .cloned()
+        .or_else(|| all["sent"].as_array().cloned())
+        .unwrap_or_default();
+    list.into_iter()
+        .filter(|m| m["out_id"] == notice_id)
+        .collect()
+}
+
+/// Queues `outcome` at the Alibaba fake for the next SMS to `phone`.
+async fn aliyun_script(phone: &str, code: &str) {
+    control(
+        reqwest::Method::POST,
+        format!("{}/_fake/script", env("LINGONG_TEST_ALIYUN_ENDPOINT")),
+        Some(json!([{ "code": code, "phone": phone }])),
+    )
+    .await;
+}
+
+async fn an_offer_goes_out_by_alibaba_template_and_comes_back_by_reply(backend: Backend) {
+    let f = fixture(backend).await;
+    let worker = f
+        .sign_up("短信接活", &["cleaning"], &["chengzhong"], &[])
+        .await;
+    let phone = worker.phone.as_str().to_owned();
+    // 1. A job is posted and offered to the worker.
+    let job = f.post_job(1, &[]).await;
+    f.wave(&job.id).await;
+    let sender = sender(&f, aliyun());
+    let offer_id = format!("{}.{}.offer", job.id, worker.id);
+    assert!(matches!(
+        sender.process(&f.station, &offer_id).await.unwrap(),
+        Handled::Sent(_)
+    ));
+    // 2. It went out as the filed offer template, with the catalogue's variables.
+    let sent = aliyun_sent(&offer_id).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["template_code"], codes()["aliyun"]["offer"]);
+    assert_eq!(sent[0]["sign_name"], f.station.sms_signature.as_str());
+    assert_eq!(sent[0]["phone"], phone.as_str());
+    let offered = notice(&f, &offer_id).await;
+    let expected = template_sms(&offered, &f.station).unwrap();
+    for (name, value) in &expected.params {
+        assert_eq!(sent[0]["params"][name], value.as_str(), "{name}");
+    }
+    assert!(
+        !sent[0]["params"].to_string().contains("小区楼道保洁"),
+        "no free text in a template SMS"
+    );
+    // 3. The worker replies "1"; the gateway pushes it in its own format, twice.
+    let secret = push_path_secret(&f.app.secrets, "aliyun");
+    let reply = json!([{
+        "phone_number": phone, "content": "1", "send_time": "2026-11-28 10:01:00",
+        "dest_code": "", "sequence_id": 1_234_567_890u64,
+    }]);
+    for _ in 0..2 {
+        let (status, body) = push(&f, &format!("/api/sms/aliyun/{secret}/up"), &reply).await;
+        assert_eq!(status, 200);
+        assert_eq!(body, json!({"code": 0, "msg": "接收成功"}));
+    }
+    assert_eq!(f.job(&job.id).await.placed, 1);
+    // 4. The delivery report marks the offer's notice delivered.
+    let biz_id = offered.receipt.clone().unwrap().message_id.unwrap();
+    let report = json!([{
+        "phone_number": phone, "send_time": "2026-11-28 10:00:01",
+        "report_time": "2026-11-28 10:00:05", "success": true, "err_code": "DELIVERED",
+        "err_msg": "用户接收成功", "sms_size": "2", "biz_id": biz_id, "out_id": offer_id,
+    }]);
+    let (status, _) = push(&f, &format!("/api/sms/aliyun/{secret}/report"), &report).await;
+    assert_eq!(status, 200);
+    assert!(notice(&f, &offer_id).await.delivered_at.is_some());
+    // 5. A permanent error (an illegal number) parks the worker's confirmation.
+    let placed_id = format!("{}.{}.placed", job.id, worker.id);
+    aliyun_script(&phone, "isv.MOBILE_NUMBER_ILLEGAL").await;
+    assert_eq!(
+        sender.process(&f.station, &placed_id).await.unwrap(),
+        Handled::Parked
+    );
+    assert_eq!(notice(&f, &placed_id).await.status, NoticeStatus::Parked);
+    assert!(aliyun_sent(&placed_id).await.is_empty());
+    // 6. Throttling is retried and the employer's notice goes out once.
+    let employer_id = format!("{}.{}.worker_placed", job.id, worker.id);
+    aliyun_script(job.contact_phone.as_str(), "isv.BUSINESS_LIMIT_CONTROL").await;
+    assert!(matches!(
+        sender.process(&f.station, &employer_id).await.unwrap(),
+        Handled::Waiting(_)
+    ));
+    f.clock.advance(Duration::hours(1));
+    f.app.sweep().await.unwrap();
+    assert!(matches!(
+        sender.process(&f.station, &employer_id).await.unwrap(),
+        Handled::Sent(_)
+    ));
+    assert!(matches!(
+        sender.process(&f.station, &employer_id).await.unwrap(),
+        Handled::Skipped
+    ));
+    let employer_sent = aliyun_sent(&employer_id).await;
+    assert_eq!(employer_sent.len(), 1);
+    assert_eq!(
+        employer_sent[0]["template_code"],
+        codes()["aliyun"]["worker_placed"]
+    );
+    // A report that the phone never got it parks the notice for staff.
+    let biz_id = notice(&f, &employer_id)
+        .await
+        .receipt
+        .unwrap()
+        .message_id
+        .unwrap();
+    let failed = json!([{
+        "phone_number": job.contact_phone.as_str(), "send_time": "2026-11-28 11:00:01",
+        "report_time": "2026-11-28 11:00:09", "success": false, "err_code": "MK:0001",
+        "err_msg": "停机", "sms_size": "1", "biz_id": biz_id, "out_id": employer_id,
+    }]);
+    let (status, _) = push(&f, &format!("/api/sms/aliyun/{secret}/report"), &failed).await;
+    assert_eq!(status, 200);
+    let parked = notice(&f, &employer_id).await;
+    assert_eq!(parked.status, NoticeStatus::Parked);
+    assert!(parked.reason.unwrap().contains("MK:0001"));
+    // 7. A push to a wrong secret is refused and changes nothing.
+    let decline = json!([{
+        "phone_number": phone, "content": "2", "send_time": "2026-11-28 11:01:00",
+        "dest_code": "", "sequence_id": 99,
+    }]);
+    let (status, body) = push(&f, "/api/sms/aliyun/not-the-secret/up", &decline).await;
+    assert_eq!(status, 404);
+    assert_ne!(body["code"], 0);
+    let (status, _) = push(
+        &f,
+        &format!("/api/sms/aliyun/{secret}/up"),
+        &json!({"not": "a push"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(f.job(&job.id).await.placed, 1);
+}
+
+async fn an_offer_goes_out_by_tencent_template_and_comes_back_by_reply(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = format!("1400{}", 100_000 + (std::process::id() % 800_000));
+    let app = format!("{app}{}", backend_tag(backend));
+    let endpoint = env("LINGONG_TEST_TENCENT_ENDPOINT");
+    let worker = f
+        .sign_up("腾讯短信", &["cleaning"], &["chengzhong"], &[])
+        .await;
+    let phone = worker.phone.as_str().to_owned();
+    let job = f.post_job(1, &[]).await;
+    f.wave(&job.id).await;
+    let sender = sender(&f, tencent(&app));
+    let offer_id = format!("{}.{}.offer", job.id, worker.id);
+    // Throttled first (a frequency limit), then sent once on the retry.
+    control(
+        reqwest::Method::POST,
+        format!("{endpoint}/_fake/script?sdk_app_id={app}"),
+        Some(json!([{ "code": "LimitExceeded.PhoneNumberThirtySecondLimit" }])),
+    )
+    .await;
+    assert!(matches!(
+        sender.process(&f.station, &offer_id).await.unwrap(),
+        Handled::Waiting(_)
+    ));
+    f.clock.advance(Duration::minutes(5));
+    f.app.sweep().await.unwrap();
+    assert!(matches!(
+        sender.process(&f.station, &offer_id).await.unwrap(),
+        Handled::Sent(_)
+    ));
+    let sent = control(
+        reqwest::Method::GET,
+        format!("{endpoint}/_fake/sent?sdk_app_id={app}"),
+        None,
+    )
+    .await;
+    let sent: Vec<Value> = sent
+        .as_array()
+        .cloned()
+        .or_else(|| sent["sent"].as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["SessionContext"] == offer_id.as_str())
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["TemplateId"], codes()["tencent"]["offer"]);
+    let offered = notice(&f, &offer_id).await;
+    let expected: Vec<String> = template_sms(&offered, &f.station)
+        .unwrap()
+        .params
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(sent[0]["TemplateParamSet"], json!(expected));
+    // The reply, pushed the Tencent way (one object), twice: accepted once.
+    let secret = push_path_secret(&f.app.secrets, "tencent");
+    let reply = json!({
+        "extend": "", "mobile": phone, "nationcode": "86", "sign": f.station.sms_signature,
+        "text": "接受", "time": 1_764_295_260i64,
+    });
+    for _ in 0..2 {
+        let (status, body) = push(&f, &format!("/api/sms/tencent/{secret}/up"), &reply).await;
+        assert_eq!(status, 200);
+        assert_eq!(body, json!({"result": 0, "errmsg": "OK"}));
+    }
+    assert_eq!(f.job(&job.id).await.placed, 1);
+    // The status report names the SerialNo.
+    let serial = offered.receipt.unwrap().message_id.unwrap();
+    let report = json!([{
+        "user_receive_time": "2026-11-28 10:06:00", "nationcode": "86", "mobile": phone,
+        "report_status": "SUCCESS", "errmsg": "DELIVRD", "description": "用户短信送达成功",
+        "sid": serial,
+    }]);
+    let (status, _) = push(&f, &format!("/api/sms/tencent/{secret}/report"), &report).await;
+    assert_eq!(status, 200);
+    assert!(notice(&f, &offer_id).await.delivered_at.is_some());
+    // A wrong secret: refused in Tencent's own answer shape.
+    let (status, body) = push(&f, "/api/sms/tencent/wrong/report", &report).await;
+    assert_eq!(status, 404);
+    assert_ne!(body["result"], 0);
+}
+
+fn backend_tag(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Dynamo => "1",
+        _ => "2",
+    }
+}
