@@ -37,6 +37,7 @@ use serde_json::{Value, json};
 lingong_tests::on_both_backends!(
     an_offer_goes_out_by_alibaba_template_and_comes_back_by_reply,
     an_offer_goes_out_by_tencent_template_and_comes_back_by_reply,
+    a_stalled_mail_server_never_holds_back_an_sms,
 );
 
 #[test]
@@ -407,4 +408,87 @@ fn backend_tag(backend: Backend) -> &'static str {
         Backend::Dynamo => "1",
         _ => "2",
     }
+}
+
+/// SMS and e-mail go in separate lanes: with a mail server that accepts connections
+/// and never answers, the SMS offer behind the e-mail one in the same stream batch is
+/// sent while the e-mail is still being tried.
+async fn a_stalled_mail_server_never_holds_back_an_sms(backend: Backend) {
+    use lingong_core::changes::{Change, ChangeConsumer};
+    use lingong_core::notices::consumer::NotifierConsumer;
+    let f = fixture(backend).await;
+    let by_mail = f
+        .sign_up(
+            "邮件求职",
+            &["cleaning"],
+            &["chengzhong"],
+            &[("channel", "email"), ("email", "stall@example.com")],
+        )
+        .await;
+    let by_sms = f
+        .sign_up("短信求职", &["cleaning"], &["chengzhong"], &[])
+        .await;
+    let job = f.post_job(2, &[]).await;
+    f.wave(&job.id).await;
+    // A mail server that takes the connection and never says a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let stall = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let smtp = lingong_notify_smtp::SmtpNotifier::new(&lingong_notify_smtp::SmtpSettings {
+        url: format!("smtp://{address}"),
+        from: "notices@lingong.test".into(),
+        credentials: None,
+        extra_root_pem: None,
+        send_timeout: Some(std::time::Duration::from_secs(8)),
+    })
+    .unwrap();
+    let sender = NoticeSender {
+        app: f.app.clone(),
+        notifier: Arc::new(ByChannel {
+            sms: Arc::new(SmsNotifier::new(aliyun())),
+            email: Arc::new(smtp),
+        }),
+        renderer: Arc::new(NoticeTemplates::new(
+            Arc::new(Renderer::new().unwrap()),
+            "https://lingong.test",
+        )),
+    };
+    let mail_id = format!("{}.{}.offer", job.id, by_mail.id);
+    let sms_id = format!("{}.{}.offer", job.id, by_sms.id);
+    // The stream batch: the e-mail offer first, the SMS offer after it.
+    let mut changes = Vec::new();
+    for id in [&mail_id, &sms_id] {
+        let key = keys::notice(&f.station.id, id);
+        let item = f.app.store.get(&key).await.unwrap().unwrap();
+        changes.push(Change {
+            key,
+            old: None,
+            new: Some(item),
+        });
+    }
+    let consumer = Arc::new(NotifierConsumer { sender });
+    let running = {
+        let consumer = consumer.clone();
+        tokio::spawn(async move { consumer.consume(&changes).await })
+    };
+    // The SMS goes out while the e-mail is still stuck at the mail server.
+    let mut sms_sent = false;
+    for _ in 0..300 {
+        if notice(&f, &sms_id).await.status == NoticeStatus::Sent {
+            sms_sent = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(sms_sent, "the SMS waited for the mail server");
+    assert_eq!(notice(&f, &mail_id).await.status, NoticeStatus::Sending);
+    running.await.unwrap().unwrap();
+    // The stalled e-mail ended at its deadline and waits for a retry; it is not lost.
+    assert_ne!(notice(&f, &mail_id).await.status, NoticeStatus::Sending);
+    stall.abort();
 }

@@ -1,5 +1,8 @@
 //! The notifier step on the change stream: every notice that appears (or is released
 //! by the scheduled step) as `pending` is handed to [`NoticeSender::process`].
+//!
+//! SMS and e-mail go in two lanes side by side, each in stream order: a mail server
+//! that stalls (up to its send deadline) never holds back an SMS offer.
 
 use async_trait::async_trait;
 
@@ -7,6 +10,8 @@ use super::{NoticeStatus, send::NoticeSender};
 use crate::{
     changes::{Change, ChangeConsumer, ConsumeError},
     records::notice_from_item,
+    store::StoreError,
+    worker::Channel,
 };
 
 /// Sends pending notices as they appear.
@@ -17,14 +22,43 @@ pub struct NotifierConsumer {
 
 const NAME: &str = "notifier";
 
-/// The notice id and station of a change that made a notice pending.
-fn pending_notice(change: &Change) -> Option<(String, String)> {
+/// The notice id, station and channel of a change that made a notice pending.
+fn pending_notice(change: &Change) -> Option<(String, String, Channel)> {
     if change.key.sk != "NOTICE" {
         return None;
     }
     let notice = notice_from_item(change.new.as_ref()?).ok()?;
-    (notice.status == NoticeStatus::Pending)
-        .then(|| (notice.station.as_str().to_owned(), notice.id))
+    (notice.status == NoticeStatus::Pending).then(|| {
+        (
+            notice.station.as_str().to_owned(),
+            notice.id,
+            notice.to.channel,
+        )
+    })
+}
+
+impl NotifierConsumer {
+    /// Sends the pending notices of one channel in `changes`, in order; the position of
+    /// the first that failed.
+    async fn lane(&self, changes: &[Change], channel: Channel) -> Result<(), (usize, StoreError)> {
+        for (position, change) in changes.iter().enumerate() {
+            let Some((station_id, notice_id, of)) = pending_notice(change) else {
+                continue;
+            };
+            if of != channel {
+                continue;
+            }
+            let Some(station) = self.sender.app.station(Some(&station_id)).cloned() else {
+                tracing::warn!(station = %station_id, "notice of a station this deployment does not serve");
+                continue;
+            };
+            self.sender
+                .process(&station, &notice_id)
+                .await
+                .map_err(|e| (position, e))?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -34,19 +68,19 @@ impl ChangeConsumer for NotifierConsumer {
     }
 
     async fn consume(&self, changes: &[Change]) -> Result<(), ConsumeError> {
-        for (position, change) in changes.iter().enumerate() {
-            let Some((station_id, notice_id)) = pending_notice(change) else {
-                continue;
-            };
-            let Some(station) = self.sender.app.station(Some(&station_id)).cloned() else {
-                tracing::warn!(station = %station_id, "notice of a station this deployment does not serve");
-                continue;
-            };
-            self.sender
-                .process(&station, &notice_id)
-                .await
-                .map_err(|e| ConsumeError::store(NAME, position, &e))?;
+        let (sms, email) = tokio::join!(
+            self.lane(changes, Channel::Sms),
+            self.lane(changes, Channel::Email)
+        );
+        // Start again from the first failure of either lane: sending is idempotent, so
+        // what the other lane did past it is skipped the second time.
+        let failed = [sms.err(), email.err()]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(position, _)| *position);
+        match failed {
+            Some((position, e)) => Err(ConsumeError::store(NAME, position, &e)),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
