@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// `<data>/sms-gateway.json` if it exists, else the environment variables).
     #[arg(long, env = "LINGONG_SMS_CONFIG")]
     pub sms_config: Option<std::path::PathBuf>,
+    /// Send SMS at any hour, ignoring the stations' quiet hours: for trying out a
+    /// gateway's settings; a real station keeps its quiet hours.
+    #[arg(long)]
+    pub no_quiet_hours: bool,
     /// The sender address of e-mail notices.
     #[arg(
         long,
@@ -67,10 +71,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         mut app,
         change_log,
     } = setup::build_app(&args.store).await?;
-    if args.demo {
+    if args.demo || args.no_quiet_hours {
         // The demo shows notices at any hour; real stations keep their quiet hours.
         app.stations = Arc::new((*app.stations).clone().without_quiet_hours());
-        println!("Demo: SMS quiet hours are off so notices show at any hour.");
+        println!("SMS quiet hours are off: notices go out at any hour.");
     }
     if args.demo {
         let seeded = demo::seed(&app).await.context("seeding demo data")?;

@@ -492,3 +492,116 @@ async fn a_stalled_mail_server_never_holds_back_an_sms(backend: Backend) {
     assert_ne!(notice(&f, &mail_id).await.status, NoticeStatus::Sending);
     stall.abort();
 }
+
+/// A station on one server in China: `lingong serve --sms aliyun`, with the gateway's
+/// settings in the data directory, sends its offers as filed templates, and takes the
+/// worker's reply at the push URL `lingong sms-push-urls` prints.
+#[tokio::test]
+async fn lingong_serve_sends_real_sms_through_a_mainland_gateway() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("sms-gateway.json"),
+        json!({
+            "endpoint": env("LINGONG_TEST_ALIYUN_ENDPOINT"),
+            "access_key_id": env("LINGONG_TEST_ALIYUN_KEY_ID"),
+            "access_key_secret": env("LINGONG_TEST_ALIYUN_KEY_SECRET"),
+            "templates": {"*": codes()["aliyun"]},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let data_arg = data.path().display().to_string();
+    let served =
+        lingong_tests::serve(&["--data", &data_arg, "--sms", "aliyun", "--no-quiet-hours"]).await;
+    let client = reqwest::Client::new();
+    let worker_phone = lingong_tests::flow::unique_phone();
+    let employer_phone = lingong_tests::flow::unique_phone();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    let signed = client
+        .post(format!("{}/api/workers", served.base))
+        .json(&json!({
+            "name": "服务器短信", "phone": worker_phone, "trades": ["cleaning"],
+            "districts": ["chengxi"], "channel": "sms", "consent": true,
+            "auto_matching": true,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 201);
+    let posted = client
+        .post(format!("{}/api/jobs", served.base))
+        .json(&json!({
+            "title": "写字楼开荒保洁", "trade": "cleaning", "district": "chengxi",
+            "address": "城西区海晏路某写字楼",
+            "start_date": (today + chrono::Duration::days(1)).to_string(),
+            "end_date": (today + chrono::Duration::days(1)).to_string(),
+            "headcount": 1, "daily_wage_yuan": 220, "pay_terms": "daily",
+            "employer_name": "西宁某保洁服务公司", "contact_name": "杨经理",
+            "contact_phone": employer_phone, "description": "开荒保洁，工具由公司提供。",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 201);
+    // The offer reaches the fake gateway as the filed offer template.
+    let offer = wait_for_sms(&worker_phone, codes()["aliyun"]["offer"].as_str().unwrap()).await;
+    assert_eq!(offer["sign_name"], "零工驿站");
+    // The push URL, as an operator gets it for the gateway's console.
+    let urls = std::process::Command::new(lingong_tests::lingong_bin())
+        .args(["sms-push-urls", "--gateway", "aliyun", "--data", &data_arg])
+        .args(["--public-url", &served.base])
+        .env_remove("LINGONG_SECRET")
+        .output()
+        .unwrap();
+    assert!(urls.status.success());
+    let urls = String::from_utf8(urls.stdout).unwrap();
+    let up = urls
+        .split_whitespace()
+        .find(|w| w.ends_with("/up"))
+        .unwrap()
+        .to_owned();
+    let answer = client
+        .post(&up)
+        .json(&json!([{
+            "phone_number": worker_phone, "content": "1", "send_time": "2026-12-07 10:00:00",
+            "dest_code": "", "sequence_id": "777001",
+        }]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    // The employer hears of it through the gateway too.
+    let told = wait_for_sms(
+        &employer_phone,
+        codes()["aliyun"]["worker_placed"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(told["params"]["phone"], worker_phone.as_str());
+}
+
+/// Waits up to 30 s for the Alibaba fake to take an SMS of `code` to `phone`.
+async fn wait_for_sms(phone: &str, code: &str) -> Value {
+    for _ in 0..300 {
+        let all = control(
+            reqwest::Method::GET,
+            format!("{}/_fake/sent", env("LINGONG_TEST_ALIYUN_ENDPOINT")),
+            None,
+        )
+        .await;
+        let list = all
+            .as_array()
+            .cloned()
+            .or_else(|| all["sent"].as_array().cloned())
+            .unwrap_or_default();
+        if let Some(found) = list
+            .into_iter()
+            .find(|m| m["phone"] == phone && m["template_code"] == code)
+        {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no SMS {code} to {phone} at the gateway after 30 s");
+}
