@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// gateway's settings; a real station keeps its quiet hours.
     #[arg(long)]
     pub no_quiet_hours: bool,
+    /// Seconds one request may take in all, reading its body included (a client that
+    /// stops mid-request gets 408 and its connection closed).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub request_timeout: u64,
     /// The sender address of e-mail notices.
     #[arg(
         long,
@@ -210,17 +214,82 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         setup::describe(&args.store)
     );
     println!("Open {public_base_url}/ in a browser. Press Ctrl-C to stop.");
-    let router = router.layer(axum::middleware::from_fn(peer_address));
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("serving")?;
+    let deadline = Duration::from_secs(args.request_timeout);
+    let router = router
+        .layer(axum::middleware::from_fn(move |request, next| {
+            request_deadline(deadline, request, next)
+        }))
+        .layer(axum::middleware::from_fn(peer_address));
+    serve_connections(listener, router).await
+}
+
+/// How long a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Serves HTTP/1 connections until Ctrl-C, closing those that stop sending their
+/// headers for [`HEADER_READ_TIMEOUT`] (a slow-headers attack holds nothing for long);
+/// [`request_deadline`] bounds the rest of each request, its body included.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    router: Router,
+) -> anyhow::Result<()> {
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        server::graceful::GracefulShutdown,
+    };
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause, do not spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => break,
+        };
+        let service = tower::ServiceExt::map_request(
+            router.clone(),
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            },
+        );
+        let connection = http.serve_connection(
+            TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away mid-request is not the server's error.
+            let _ = connection.await;
+        });
+    }
+    // Let requests in flight finish, for a while.
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
     Ok(())
+}
+
+/// Answers 408 when a request (reading its body included) takes longer than
+/// `deadline` (`--request-timeout`).
+async fn request_deadline(
+    deadline: Duration,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 /// Moves jobs past their last day off the board: at start, then at the top of every
