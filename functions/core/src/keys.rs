@@ -385,6 +385,15 @@ pub fn sms_budget_day(station: &StationId, day: chrono::NaiveDate) -> Key {
     Key::new(format!("{}SMSBUDGET#{day}", prefix(station)), "COUNT")
 }
 
+/// The first request to arrive with a request key (`action`, key hash): the one whose
+/// rate-limit hits count while its concurrent retries wait for its answer.
+pub fn request_claim(station: &StationId, action: &str, key_hash: &str) -> Key {
+    Key::new(
+        format!("{}LIMITCLAIM#{action}#{key_hash}", prefix(station)),
+        "LIMITCLAIM",
+    )
+}
+
 /// Which notice an SMS gateway's message id belongs to, so a delivery report (which
 /// names only the gateway's id) finds its notice.
 pub fn sms_receipt(station: &StationId, provider: &str, message_id: &str) -> Key {

@@ -264,6 +264,46 @@ async fn give_back(
     }
 }
 
+/// Claims the request key `key_hash` of `action` for the request that counts against
+/// the limits: `true` for the first to arrive, `false` for a concurrent (or later)
+/// retry of it, whose twin's hits already count. A claim lasts a day or until
+/// [`unclaim_request`] gives it back.
+pub async fn claim_request(
+    store: &dyn ItemStore,
+    station: &StationId,
+    action: &str,
+    key_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut item = Item::new(
+        keys::request_claim(station, action, key_hash),
+        to_body(&Counter {
+            station: station.clone(),
+            count: 1,
+        })?,
+    );
+    item.expires_at = Some(now.timestamp() + 24 * 3600);
+    match store.write(vec![Write::create(item)]).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives back a claim made by [`claim_request`] (the request did nothing).
+pub async fn unclaim_request(
+    store: &dyn ItemStore,
+    station: &StationId,
+    action: &str,
+    key_hash: &str,
+) -> Result<(), StoreError> {
+    store
+        .write(vec![Write::delete(keys::request_claim(
+            station, action, key_hash,
+        ))])
+        .await
+}
+
 /// Forgets every hit of `subject` in the current window of `limit` (an administrator
 /// lifting a lockout).
 pub async fn clear(

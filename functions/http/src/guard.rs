@@ -45,6 +45,8 @@ pub struct Admitted {
 pub struct Reservation {
     app: lingong_core::App,
     station: lingong_core::station::StationId,
+    /// The request key this request claimed (action, key hash), if any.
+    claim: Option<(String, String)>,
     taken: Vec<(Limit, String)>,
     at: chrono::DateTime<chrono::Utc>,
     kept: bool,
@@ -55,6 +57,7 @@ impl Reservation {
         Reservation {
             app: state.app.clone(),
             station: station.id.clone(),
+            claim: None,
             taken: Vec::new(),
             at: state.app.clock.now(),
             kept: true,
@@ -69,17 +72,24 @@ impl Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        if self.kept || self.taken.is_empty() {
+        if self.kept || (self.taken.is_empty() && self.claim.is_none()) {
             return;
         }
-        let (app, station, taken, at) = (
+        let (app, station, taken, at, claim) = (
             self.app.clone(),
             self.station.clone(),
             std::mem::take(&mut self.taken),
             self.at,
+            self.claim.take(),
         );
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
+                if let Some((action, key_hash)) = claim
+                    && let Err(e) =
+                        limits::unclaim_request(&*app.store, &station, &action, &key_hash).await
+                {
+                    tracing::warn!(error = %e, "giving back a request claim failed");
+                }
                 for (limit, subject) in taken {
                     if let Err(e) =
                         limits::release(&*app.store, &app.secrets, &station, limit, &subject, at)
@@ -168,15 +178,33 @@ async fn check(
             }
         }
     };
+    // Concurrent retries of one request (same request key) count once: the first to
+    // arrive takes the hits, its twins go through to get its answer.
+    let claim = match key {
+        Some(key) => {
+            let key_hash = key.hash();
+            match limits::claim_request(&*app.store, &station.id, action, &key_hash, now).await {
+                Ok(true) => Some((action.to_owned(), key_hash)),
+                Ok(false) => return Ok(Reservation::none(state, station)),
+                Err(e) => return Err(internal(&e, flavor, lang)),
+            }
+        }
+        None => None,
+    };
     let wanted = subjects(headers, submitted, phone_field, worked);
+    let mut reservation = Reservation {
+        app: app.clone(),
+        station: station.id.clone(),
+        claim,
+        taken: Vec::new(),
+        at: now,
+        kept: false,
+    };
     match limits::reserve(&*app.store, &app.secrets, &station.id, &wanted, now).await {
-        Ok(Ok(())) => Ok(Reservation {
-            app: app.clone(),
-            station: station.id.clone(),
-            taken: wanted,
-            at: now,
-            kept: false,
-        }),
+        Ok(Ok(())) => {
+            reservation.taken = wanted;
+            Ok(reservation)
+        }
         Ok(Err(_retry_after)) => {
             tracing::warn!(station = %station.id, action, "rate limited");
             Err(Failure::Limited { flavor, lang })
