@@ -36,6 +36,7 @@ pub mod policy;
 pub mod pow;
 pub mod problem;
 pub mod records;
+pub mod rejections;
 pub mod report;
 pub mod secrets;
 pub mod staff;

@@ -464,7 +464,7 @@ pub async fn sms_inbound(
         &header(SIGNATURE_HEADER),
         state.app.clock.now(),
     ) {
-        tracing::warn!("inbound SMS call with a bad or stale signature");
+        lingong_core::rejections::note(lingong_core::rejections::Rejection::BadSignature);
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({ "errors": [{ "field": "_request", "message": t(lang, "sms_inbound.bad_signature") }] })),
