@@ -27,6 +27,7 @@ pub mod input;
 pub mod job;
 pub mod keys;
 pub mod limits;
+pub mod mask;
 pub mod matching;
 pub mod money;
 pub mod notices;
