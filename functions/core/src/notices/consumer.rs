@@ -1,5 +1,7 @@
 //! The notifier step on the change stream: every notice that appears (or is released
-//! by the scheduled step) as `pending` is handed to [`NoticeSender::process`].
+//! by the scheduled step) as `pending` is handed to [`NoticeSender::process`], and
+//! every notice deleted (an erasure, the retention period) is forgotten by the notifier
+//! too ([`crate::notices::port::Notifier::forget`]), so no copy outlives the record.
 
 use async_trait::async_trait;
 
@@ -27,6 +29,26 @@ fn pending_notice(change: &Change) -> Option<(String, String)> {
         .then(|| (notice.station.as_str().to_owned(), notice.id))
 }
 
+/// The id of the notice a change deleted.
+fn deleted_notice(change: &Change) -> Option<String> {
+    if change.key.sk != "NOTICE" || change.new.is_some() {
+        return None;
+    }
+    match change
+        .old
+        .as_ref()
+        .and_then(|old| notice_from_item(old).ok())
+    {
+        Some(notice) => Some(notice.id),
+        // The key alone: `…NOTICE#<id>`.
+        None => change
+            .key
+            .pk
+            .rsplit_once("NOTICE#")
+            .map(|(_, id)| id.to_owned()),
+    }
+}
+
 #[async_trait]
 impl ChangeConsumer for NotifierConsumer {
     fn name(&self) -> &'static str {
@@ -35,6 +57,18 @@ impl ChangeConsumer for NotifierConsumer {
 
     async fn consume(&self, changes: &[Change]) -> Result<(), ConsumeError> {
         for (position, change) in changes.iter().enumerate() {
+            if let Some(notice_id) = deleted_notice(change) {
+                self.sender
+                    .notifier
+                    .forget(&notice_id)
+                    .await
+                    .map_err(|e| ConsumeError {
+                        consumer: NAME,
+                        first_failed: position,
+                        reason: e.to_string(),
+                    })?;
+                continue;
+            }
             let Some((station_id, notice_id)) = pending_notice(change) else {
                 continue;
             };
