@@ -4,6 +4,11 @@
 //! `--smtp`, e-mail goes to that SMTP server instead; with `--sms aliyun` or
 //! `--sms tencent`, SMS go through that mainland gateway as filed templates, so a
 //! station can run the whole product on one server in China.
+//!
+//! The files are named by notice id, so when a notice is deleted from the store (a
+//! person erased, the retention period over) its files go too
+//! ([`Notifier::forget`]). What is printed goes to the server's log: numbers in it
+//! are masked, and the recipient is shown masked.
 
 use std::{
     path::{Path, PathBuf},
@@ -13,11 +18,14 @@ use std::{
 use anyhow::Context;
 
 use async_trait::async_trait;
-use lingong_core::notices::{
-    Receipt,
-    port::{Address, ByChannel, Message, Notifier, SendError},
-    sms::{SmsGateway, SmsNotifier},
-    sms_catalogue::full_text,
+use lingong_core::{
+    mask::mask_numbers,
+    notices::{
+        Receipt,
+        port::{Address, ByChannel, Message, Notifier, SendError},
+        sms::{SmsGateway, SmsNotifier},
+        sms_catalogue::full_text,
+    },
 };
 use lingong_notify_smtp::{SmtpNotifier, SmtpSettings};
 
@@ -94,15 +102,53 @@ impl Notifier for FileNotifier {
             None => format!("{channel} → {to}"),
         };
         println!("\n── {headline} ({})", path.display());
-        match &message.to {
-            Address::Sms(_) => println!("{}", message.text),
-            Address::Email(_) => println!("{}", message.text.trim_end()),
-        }
+        // The log is kept longer and seen by more people than the message: numbers in
+        // it are masked (the file above holds the message as sent, until erasure).
+        println!("{}", mask_numbers(message.text.trim_end()));
         Ok(Receipt {
             provider: "file".into(),
             message_id: Some(path.display().to_string()),
         })
     }
+
+    async fn forget(&self, notice_id: &str) -> Result<(), SendError> {
+        let mut entries = match tokio::fs::read_dir(&self.dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(SendError::Retryable(format!("notices folder: {e}"))),
+        };
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(|e| SendError::Retryable(format!("notices folder: {e}")))?
+        {
+            let name = entry.file_name();
+            if is_file_of(&name.to_string_lossy(), notice_id) {
+                match tokio::fs::remove_file(entry.path()).await {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(SendError::Retryable(format!(
+                            "deleting {}: {e}",
+                            entry.path().display()
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `file_name` is one of the files written for notice `notice_id`.
+fn is_file_of(file_name: &str, notice_id: &str) -> bool {
+    let Some((_stamp, rest)) = file_name.split_once('-') else {
+        return false;
+    };
+    let Some(extension) = rest.strip_prefix(&safe_name(notice_id)) else {
+        return false;
+    };
+    matches!(extension, ".sms.txt" | ".eml" | ".html")
 }
 
 /// The SMS as a mainland gateway sends it: the filed template with its variables.
@@ -190,4 +236,27 @@ pub fn local_notifier(
         None => files,
     };
     Ok(Arc::new(ByChannel { sms, email }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_matched_to_their_notice_exactly() {
+        let id = "01JEXAMPLE.offer";
+        assert!(is_file_of(
+            "20261207T181158.123Z-01JEXAMPLE.offer.sms.txt",
+            id
+        ));
+        assert!(is_file_of("20261207T181158.123Z-01JEXAMPLE.offer.eml", id));
+        assert!(is_file_of("20261207T181158.123Z-01JEXAMPLE.offer.html", id));
+        // Another notice whose id starts the same.
+        assert!(!is_file_of(
+            "20261207T181158.123Z-01JEXAMPLE.offer2.sms.txt",
+            id
+        ));
+        assert!(!is_file_of("20261207T181158.123Z-01JEXAMPLE.sms.txt", id));
+        assert!(!is_file_of("01JEXAMPLE.offer.sms.txt", id));
+    }
 }

@@ -55,6 +55,7 @@ lingong_tests::on_both_backends!(
     retries_count_once,
     enough_reports_send_a_posting_back_to_review,
     a_verified_employers_number_typed_online_waits_for_that_number,
+    rejected_requests_are_logged_in_aggregate,
 );
 
 async fn the_honeypot_stops_robots(backend: Backend) {
@@ -392,4 +393,83 @@ async fn a_burst_gets_exactly_the_limit_through(backend: Backend) {
         "{statuses:?}"
     );
     assert_eq!(jobs_stored(&api).await, 10);
+}
+
+/// A log sink the test reads back: every line written while it is the default.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+async fn rejected_requests_are_logged_in_aggregate(backend: Backend) {
+    use lingong_core::rejections::{Rejection, total};
+    let api = test_api(backend).await;
+    let log = CapturedLog::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    // On this test's thread only; the test's runtime runs every task on it.
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let (honeypots, limited_before) = (40, total(Rejection::RateLimited));
+    let honeypot_before = total(Rejection::Honeypot);
+    for n in 0..honeypots {
+        let mut body = job(n);
+        body["website"] = json!("http://spam.example");
+        assert_eq!(api.post_json("/api/jobs", &body, &[]).await.status, 422);
+    }
+    // One address without a proof of work: past its limit, every posting is refused.
+    let mut refused = 0;
+    for n in 100..125 {
+        if api.post_json("/api/jobs", &job(n), &[]).await.status == 429 {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 10, "{refused} refused");
+    // The guard counted each rejection…
+    assert!(total(Rejection::Honeypot) >= honeypot_before + honeypots as u64);
+    assert!(total(Rejection::RateLimited) >= limited_before + refused);
+    // …and wrote no line per request: at most a few lines of counts.
+    let lines = log.lines();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("honeypot filled") || l.contains("rate limited")),
+        "a line per rejected request: {lines:#?}"
+    );
+    let rejection_lines = lines.iter().filter(|l| l.contains("rejected")).count();
+    assert!(
+        rejection_lines < 5,
+        "{rejection_lines} lines for {} rejections",
+        honeypots as u64 + refused
+    );
+    // What is left is written as one line of counts.
+    lingong_core::rejections::flush();
+    for line in log
+        .lines()
+        .iter()
+        .filter(|l| l.contains("rejected requests"))
+    {
+        assert!(line.contains("counts="), "{line}");
+    }
 }

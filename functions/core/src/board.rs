@@ -689,88 +689,9 @@ pub struct BoardStats {
     pub trend: Vec<WeekFigures>,
 }
 
-fn digit_value(c: char) -> Option<u8> {
-    match c {
-        '0'..='9' => Some(c as u8 - b'0'),
-        '０'..='９' => Some((c as u32 - '０' as u32) as u8),
-        _ => None,
-    }
-}
-
-/// Masks what looks like a mobile number (`138****5678`) or an ID or bank card number
-/// (every digit starred) in free text, so that nothing typed into a posting publishes
-/// a full number. A mobile number may be typed with single spaces or dashes between
-/// digits and a `86`/`0086` prefix, as people type them.
-pub fn mask_numbers(text: &str) -> String {
-    // Nothing to mask without at least 11 digits in all (the common case).
-    if text.chars().filter(|c| digit_value(*c).is_some()).count() < 11 {
-        return text.to_owned();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let is_digit = |i: usize| chars.get(i).and_then(|c| digit_value(*c)).is_some();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    'outer: while i < chars.len() {
-        if !is_digit(i) {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let mut run = i;
-        while is_digit(run) {
-            run += 1;
-        }
-        if run - i >= 15 {
-            out.extend(std::iter::repeat_n('*', run - i));
-            i = run;
-            continue;
-        }
-        let prefix: String = chars[i..run.min(i + 4)]
-            .iter()
-            .filter_map(|c| digit_value(*c))
-            .map(|d| char::from(b'0' + d))
-            .collect();
-        let mut starts = vec![i];
-        if prefix.starts_with("0086") {
-            starts.push(i + 4);
-        } else if prefix.starts_with("86") {
-            starts.push(i + 2);
-        }
-        for start in starts {
-            let mut digits = String::new();
-            let mut j = start;
-            while digits.len() < 11 {
-                match chars.get(j).and_then(|c| digit_value(*c)) {
-                    Some(d) => {
-                        digits.push(char::from(b'0' + d));
-                        j += 1;
-                    }
-                    None if !digits.is_empty()
-                        && matches!(chars.get(j), Some(' ' | '-' | '－'))
-                        && is_digit(j + 1) =>
-                    {
-                        j += 1;
-                    }
-                    None => break,
-                }
-            }
-            let bytes = digits.as_bytes();
-            if digits.len() == 11
-                && bytes[0] == b'1'
-                && (b'3'..=b'9').contains(&bytes[1])
-                && !is_digit(j)
-            {
-                out.extend(&chars[i..start]);
-                out.push_str(&format!("{}****{}", &digits[..3], &digits[7..]));
-                i = j;
-                continue 'outer;
-            }
-        }
-        out.extend(&chars[i..run]);
-        i = run;
-    }
-    out
-}
+/// Masks phone, ID and card numbers in free text: the one masking function of every
+/// public output (see [`crate::mask`]).
+pub use crate::mask::mask_numbers;
 
 #[cfg(test)]
 mod tests {
@@ -797,7 +718,8 @@ mod tests {
             mask_numbers("早8点到下午4点，3栋楼，220元"),
             "早8点到下午4点，3栋楼，220元"
         );
-        assert_eq!(mask_numbers("0971-1234567"), "0971-1234567");
+        // A landline with its area code is masked too.
+        assert_eq!(mask_numbers("0971-1234567"), "0971-****567");
         assert_eq!(mask_numbers("2026-12-01"), "2026-12-01");
     }
 

@@ -459,32 +459,34 @@ impl Job {
         self.updated_at = now;
     }
 
-    /// The fields anyone may see: no contact name, phone or e-mail.
+    /// The fields anyone may see: no contact name, phone or e-mail, and numbers typed
+    /// into the free text masked ([`crate::mask::mask_numbers`]).
     pub fn public(&self) -> PublicJob {
+        use crate::mask::mask_numbers;
         PublicJob {
             id: self.id.clone(),
             station: self.station.clone(),
-            title: self.title.as_str().to_owned(),
+            title: mask_numbers(self.title.as_str()),
             trade: self.trade.clone(),
             district: self.district.clone(),
-            address: self.address.as_str().to_owned(),
+            address: mask_numbers(self.address.as_str()),
             start_date: self.dates.start,
             end_date: self.dates.end,
             headcount: self.headcount,
             open_places: self.open_places(),
             daily_wage_yuan: self.daily_wage.yuan_f64(),
             pay_terms: self.pay_terms,
-            employer_name: self.employer_name.as_str().to_owned(),
+            employer_name: mask_numbers(self.employer_name.as_str()),
             employer_verified: self.employer_verified,
-            description: self.description.as_str().to_owned(),
-            requirements: self.requirements.as_str().to_owned(),
+            description: mask_numbers(self.description.as_str()),
+            requirements: mask_numbers(self.requirements.as_str()),
             status: self.status,
             published_at: self.published_at,
         }
     }
 }
 
-/// A posting as the public sees it (board, kiosk, JSON API).
+/// A posting as the public sees it (board, kiosk, JSON API): free text masked.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PublicJob {
     /// Identifier.

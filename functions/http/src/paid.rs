@@ -14,6 +14,7 @@ use axum::{
 use lingong_core::{
     Lang,
     app::paid::{PaidError, PaidOutcome, PaidView, paid_link_path},
+    mask::mask_numbers,
     placement::PaidAnswer,
     problem::{FieldError, Invalid},
     station::Station,
@@ -92,7 +93,7 @@ pub async fn show(
     let reference = check.as_ref().and_then(|c| c.complaint_reference.clone());
     if flavor == Flavor::Json {
         return Json(json!({
-            "job": { "title": view.job.title, "start_date": view.job.dates.start, "end_date": view.job.dates.end },
+            "job": { "title": mask_numbers(view.job.title.as_str()), "start_date": view.job.dates.start, "end_date": view.job.dates.end },
             "answer": answer.map(PaidAnswer::as_str),
             "reference": reference,
         }))
@@ -103,7 +104,7 @@ pub async fn show(
         StatusCode::OK,
         "pages/paid.html",
         context! {
-            job => Serde(json!({ "title": view.job.title, "dates": dates(&view, lang) })),
+            job => Serde(json!({ "title": mask_numbers(view.job.title.as_str()), "dates": dates(&view, lang) })),
             answered_paid => answer == Some(PaidAnswer::Paid),
             just_answered => query.done.as_deref() == Some("paid"),
             reference => reference,

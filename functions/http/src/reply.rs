@@ -12,6 +12,7 @@ use lingong_core::{
     app::SubmitError,
     i18n::t,
     problem::{FieldError, Invalid},
+    rejections::{self, Rejection},
     station::Station,
 };
 use lingong_site::{Chrome, FormState};
@@ -156,6 +157,9 @@ impl Failure {
     /// The response, with pages framed as `station`'s.
     pub fn respond(self, state: &AppState, station: &Station) -> Response {
         let (status, flavor, lang, errors) = self.parts();
+        if is_bad_input(status) {
+            rejections::note(Rejection::BadInput);
+        }
         match flavor {
             Flavor::Json => {
                 let errors: Vec<_> = errors.iter().map(|e| e.localized(lang)).collect();
@@ -223,6 +227,18 @@ pub async fn not_found(
     Failure::NotFound { flavor, lang }.respond(&state, &station)
 }
 
+/// An answer to a request whose content was wrong (unreadable, too large, of another
+/// type, or with wrong fields): counted in aggregate, never logged one by one.
+fn is_bad_input(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+    )
+}
+
 /// Logs a failure that is ours, not the client's, and answers generically.
 pub fn internal(error: &dyn std::fmt::Display, flavor: Flavor, lang: Lang) -> Failure {
     tracing::error!(error = %error, "request failed");
@@ -242,6 +258,7 @@ pub fn submit_failure(
     let (flavor, lang) = (submitted.flavor, submitted.lang);
     match (error, flavor) {
         (SubmitError::Invalid(invalid), Flavor::Html) => {
+            rejections::note(Rejection::BadInput);
             let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
             page(
                 state,

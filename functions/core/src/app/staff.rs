@@ -169,7 +169,7 @@ impl App {
         let account = match account {
             Some(account) if password_ok && account.active => account,
             _ => {
-                tracing::warn!(station = %station.id, "failed staff login");
+                crate::rejections::note(crate::rejections::Rejection::FailedLogin);
                 return Err(LoginError::Wrong);
             }
         };

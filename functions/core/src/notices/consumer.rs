@@ -1,5 +1,7 @@
 //! The notifier step on the change stream: every notice that appears (or is released
-//! by the scheduled step) as `pending` is handed to [`NoticeSender::process`].
+//! by the scheduled step) as `pending` is handed to [`NoticeSender::process`], and
+//! every notice deleted (an erasure, the retention period) is forgotten by the notifier
+//! too ([`crate::notices::port::Notifier::forget`]), so no copy outlives the record.
 //!
 //! SMS and e-mail go in two lanes side by side, each in stream order: a mail server
 //! that stalls (up to its send deadline) never holds back an SMS offer.
@@ -61,6 +63,26 @@ impl NotifierConsumer {
     }
 }
 
+/// The id of the notice a change deleted.
+fn deleted_notice(change: &Change) -> Option<String> {
+    if change.key.sk != "NOTICE" || change.new.is_some() {
+        return None;
+    }
+    match change
+        .old
+        .as_ref()
+        .and_then(|old| notice_from_item(old).ok())
+    {
+        Some(notice) => Some(notice.id),
+        // The key alone: `…NOTICE#<id>`.
+        None => change
+            .key
+            .pk
+            .rsplit_once("NOTICE#")
+            .map(|(_, id)| id.to_owned()),
+    }
+}
+
 #[async_trait]
 impl ChangeConsumer for NotifierConsumer {
     fn name(&self) -> &'static str {
@@ -68,6 +90,19 @@ impl ChangeConsumer for NotifierConsumer {
     }
 
     async fn consume(&self, changes: &[Change]) -> Result<(), ConsumeError> {
+        for (position, change) in changes.iter().enumerate() {
+            if let Some(notice_id) = deleted_notice(change) {
+                self.sender
+                    .notifier
+                    .forget(&notice_id)
+                    .await
+                    .map_err(|e| ConsumeError {
+                        consumer: NAME,
+                        first_failed: position,
+                        reason: e.to_string(),
+                    })?;
+            }
+        }
         let (sms, email) = tokio::join!(
             self.lane(changes, Channel::Sms),
             self.lane(changes, Channel::Email)

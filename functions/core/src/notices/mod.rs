@@ -338,20 +338,22 @@ impl Notice {
 }
 
 impl JobSummary {
-    /// The summary of `job` as it stands.
+    /// The summary of `job` as it stands, its free text masked: notices go to other
+    /// people than the one who typed it.
     pub fn of(job: &crate::job::Job) -> JobSummary {
+        use crate::mask::mask_numbers;
         JobSummary {
-            title: job.title.as_str().to_owned(),
+            title: mask_numbers(job.title.as_str()),
             trade: job.trade.clone(),
             district: job.district.clone(),
-            address: job.address.as_str().to_owned(),
+            address: mask_numbers(job.address.as_str()),
             start: job.dates.start,
             end: job.dates.end,
             daily_wage: job.daily_wage,
             pay_terms: job.pay_terms.as_str().to_owned(),
             headcount: job.headcount,
             placed: job.placed,
-            employer_name: job.employer_name.as_str().to_owned(),
+            employer_name: mask_numbers(job.employer_name.as_str()),
         }
     }
 }

@@ -78,6 +78,14 @@ pub trait Notifier: Send + Sync {
     /// Sends one message. Must not retry on its own after the message may have been
     /// handed over (the caller decides, knowing the ledger).
     async fn send(&self, message: &Message) -> Result<Receipt, SendError>;
+
+    /// Deletes whatever this notifier keeps of notice `notice_id` outside the store (a
+    /// local copy of the message), called once the notice is deleted: an erasure or the
+    /// retention period. Notifiers that keep nothing do nothing.
+    async fn forget(&self, notice_id: &str) -> Result<(), SendError> {
+        let _ = notice_id;
+        Ok(())
+    }
 }
 
 /// SMS through one notifier, e-mail through another.
@@ -95,6 +103,11 @@ impl Notifier for ByChannel {
             Address::Sms(_) => self.sms.send(message).await,
             Address::Email(_) => self.email.send(message).await,
         }
+    }
+
+    async fn forget(&self, notice_id: &str) -> Result<(), SendError> {
+        self.sms.forget(notice_id).await?;
+        self.email.forget(notice_id).await
     }
 }
 

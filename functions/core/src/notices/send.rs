@@ -210,6 +210,8 @@ impl NoticeSender {
                 after.status = NoticeStatus::Waiting;
                 after.next_attempt_at = until;
                 after.reason = Some(reason.clone());
+                // A provider's reason may quote the recipient: numbers masked in logs.
+                let reason = crate::mask::mask_numbers(&reason);
                 tracing::warn!(notice = %claimed.id, attempt = claimed.attempts, reason, "notice send failed; will retry");
                 Handled::Waiting(until)
             }
@@ -221,6 +223,7 @@ impl NoticeSender {
                     }
                     other => other.to_string(),
                 });
+                let error = crate::mask::mask_numbers(&error.to_string());
                 tracing::error!(notice = %claimed.id, error = %error, "notice parked for staff");
                 Handled::Parked
             }

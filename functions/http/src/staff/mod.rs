@@ -190,7 +190,7 @@ async fn authenticate_post(
         .map_err(|failure| failure.respond(state, &staff.station))?;
     let token = submitted.input.one("_csrf").unwrap_or("");
     if !csrf_ok(&state.app.secrets, &staff.actor.session_id, token) {
-        tracing::warn!(station = %staff.actor.station, user = %staff.actor.username, "CSRF check failed");
+        lingong_core::rejections::note(lingong_core::rejections::Rejection::Csrf);
         return Err(forbidden(
             state,
             &staff.station,
