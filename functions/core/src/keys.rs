@@ -30,6 +30,8 @@
 //! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | about a worker: `ST#s#WKR#<worker id>#NOTICES` / `<created_at>#<notice id>` | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
 //! | SMS count of a number on a day | `ST#s#SMSDAY#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
 //! | SMS count of the station on a day | `ST#s#SMSBUDGET#<date>` | `COUNT` | — | — | — (TTL 3 d) |
+//! | offers by SMS of a posting on a day | `ST#s#SMSJOB#<job id>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
+//! | offers by SMS of an employer's number on a day | `ST#s#SMSEMP#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
 //! | SMS opt-out (回复TD) | `ST#s#SMSOPTOUT#<phone key>` | `OPTOUT` | — | — | — |
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
@@ -383,6 +385,24 @@ pub fn sms_day(station: &StationId, phone_key: &str, day: chrono::NaiveDate) -> 
 /// The station's count of SMS sent on `day` (its daily budget).
 pub fn sms_budget_day(station: &StationId, day: chrono::NaiveDate) -> Key {
     Key::new(format!("{}SMSBUDGET#{day}", prefix(station)), "COUNT")
+}
+
+/// The count of offers by SMS one posting made on one station day.
+pub fn sms_offers_of_job_day(station: &StationId, job_id: &str, day: chrono::NaiveDate) -> Key {
+    Key::new(format!("{}SMSJOB#{job_id}#{day}", prefix(station)), "COUNT")
+}
+
+/// The count of offers by SMS the postings of one contact number (an employer, keyed
+/// by the number's hash) made on one station day.
+pub fn sms_offers_of_employer_day(
+    station: &StationId,
+    phone_key: &str,
+    day: chrono::NaiveDate,
+) -> Key {
+    Key::new(
+        format!("{}SMSEMP#{phone_key}#{day}", prefix(station)),
+        "COUNT",
+    )
 }
 
 /// Which notice an SMS gateway's message id belongs to, so a delivery report (which

@@ -137,6 +137,7 @@ impl App {
                 status,
                 status_reason: confirm.then(|| AWAITING_CONFIRMATION.to_owned()),
                 source: submission.source,
+                approved_by_staff: false,
                 created_at: now,
                 published_at: (status == JobStatus::Published).then_some(now),
                 updated_at: now,
