@@ -6,6 +6,7 @@
 //! work with no JavaScript). Every error is a clear message in Chinese or English and
 //! changes nothing.
 
+pub mod client_ip;
 mod courses;
 pub mod guard;
 mod intake;

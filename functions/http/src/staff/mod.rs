@@ -115,9 +115,10 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The address a request came from, for login throttling: the entry the nearest
-/// trusted proxy appended to `X-Forwarded-For` (the local server puts the TCP peer
-/// there itself), or `unknown`.
+/// The address a request came from, for rate limits: the last `X-Forwarded-For`
+/// entry, which each front end sets to the trusted client address before the router
+/// runs (`lingong serve`: the TCP peer; on AWS: [`crate::client_ip::behind_edge`],
+/// the CloudFront viewer or API Gateway's peer), or `unknown`.
 pub fn client_address(headers: &HeaderMap) -> String {
     headers
         .get("x-forwarded-for")
