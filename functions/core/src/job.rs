@@ -327,6 +327,10 @@ fn parse_headcount(field: &str, raw: &str) -> Result<u16, FieldError> {
 /// waits until that number confirms it (or staff approve it).
 pub const AWAITING_CONFIRMATION: &str = "awaiting_confirmation";
 
+/// The start of the `status_reason` of a posting sent back to review by reports:
+/// `reported:<reporters>:<reason>,<reason>`.
+pub const REPORTED_PREFIX: &str = "reported:";
+
 /// A stored posting.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
@@ -409,6 +413,21 @@ impl Job {
         match self.status_reason.as_deref() {
             Some(AWAITING_CONFIRMATION) => {
                 Some(crate::i18n::t(lang, "confirm_posting.waiting").to_owned())
+            }
+            Some(reason) if reason.starts_with(REPORTED_PREFIX) => {
+                let rest = &reason[REPORTED_PREFIX.len()..];
+                let (count, reasons) = rest.split_once(':').unwrap_or((rest, ""));
+                let separator = if lang == crate::Lang::En { "; " } else { "；" };
+                let reasons: Vec<&str> = reasons
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(|r| crate::i18n::t(lang, &format!("report.reason_{r}")))
+                    .collect();
+                Some(
+                    crate::i18n::t(lang, "report.sent_back")
+                        .replace("{count}", count)
+                        .replace("{reasons}", &reasons.join(separator)),
+                )
             }
             other => other.map(str::to_owned),
         }

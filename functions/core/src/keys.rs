@@ -36,6 +36,7 @@
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
+//! | a reporter's first report on a job | `ST#s#JOB#<job id>` | `RPTBY#<reporter hash>` | — | — | — |
 //! | complaint | `ST#s#CMP#<id>` | `CMP` | linked to an employer: `ST#s#EMP#<employer id>#CMPS` / `<created_at>#<id>` | filed by a registered worker: `ST#s#WKR#<worker id>#CMPS` / `<created_at>#<id>` | `ST#s#CMPS#<status>` / open: `<created_at>#<id>`, closed: `<closed_at>#<id>` |
 //! | training course | `ST#s#COURSE#<id>` | `COURSE` | — | — | `ST#s#COURSES` / `<starts_at>#<id>` |
 //! | course registration | `ST#s#COURSE#<course id>` | `REG#<phone key>` (`REG#erased-<id>` once erased) | — | while named: `ST#s#REGPHONE#<phone key>` / `<created_at>#<course id>` | — |
@@ -451,6 +452,16 @@ pub fn job_report(station: &StationId, job_id: &str, report_id: &str) -> Key {
     Key::new(
         format!("{}JOB#{job_id}", prefix(station)),
         format!("{REPORT_PREFIX}{report_id}"),
+    )
+}
+
+/// The claim that a reporter (a keyed hash of their address) has reported a job: it
+/// is created with their first report only, so each reporter counts once per posting,
+/// however often and however concurrently they report.
+pub fn job_reporter(station: &StationId, job_id: &str, reporter: &str) -> Key {
+    Key::new(
+        format!("{}JOB#{job_id}", prefix(station)),
+        format!("RPTBY#{reporter}"),
     )
 }
 

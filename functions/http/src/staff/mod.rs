@@ -952,6 +952,29 @@ async fn job_desk_page(
             })
         })
         .collect();
+    // Who reported the posting: the address masked and a short tag of its hash (the
+    // same tag is the same reporter), when, and why.
+    let reports: Vec<_> = match state
+        .app
+        .all_reports_on_job(&staff.actor.station, &desk.job.id)
+        .await
+    {
+        Ok(reports) => reports
+            .iter()
+            .map(|r| {
+                json!({
+                    "who": r.reporter_hint.clone().unwrap_or_else(|| "—".into()),
+                    "tag": r.reporter.as_deref().map(|k| k.get(..6).unwrap_or(k).to_owned()),
+                    "at": time(r.created_at),
+                    "reason": t(staff.lang, &format!("report.reason_{}", r.reason.as_str())),
+                    "details": r.details,
+                    "counted": r.counted,
+                    "reviewed": r.status == ReportStatus::Reviewed,
+                })
+            })
+            .collect(),
+        Err(e) => return staff.failure(&state, e.into()),
+    };
     staff.render(
         &state,
         StatusCode::OK,
@@ -962,6 +985,7 @@ async fn job_desk_page(
             open => desk.job.open_places(),
             unvouched_offers => staff.station.matching.unvouched_offers,
             offers => Serde(offers),
+            reports => Serde(reports),
             placements => Serde(placements),
             decisions => Serde(decisions),
             done => flash(&query).map(|k| t(staff.lang, &k)),
