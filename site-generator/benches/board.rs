@@ -241,6 +241,7 @@ fn job_of(l: &Listing) -> Job {
         status: JobStatus::Published,
         status_reason: None,
         source: Source::Online,
+        approved_by_staff: false,
         created_at: l.listed_at,
         published_at: Some(l.listed_at),
         updated_at: l.listed_at,

@@ -417,9 +417,15 @@ async fn incremental_rebuilds_equal_full_builds_after_every_kind_of_change() {
         .unwrap();
         job_from_item(&published[0]).unwrap().id
     };
-    app.report_job(None, &some_job, &input(&[("reason", "fee".into())]), None)
-        .await
-        .unwrap();
+    app.report_job(
+        None,
+        &some_job,
+        &input(&[("reason", "fee".into())]),
+        None,
+        "198.51.100.1",
+    )
+    .await
+    .unwrap();
     step(
         "a posting is reported",
         &app,

@@ -395,10 +395,11 @@ fn the_report_schedules_ask_for_the_daily_and_the_weekly_report() {
 /// (cfn-lint E3006 in cn-north-1 and cn-northwest-1), and response headers policies,
 /// which are not known to be accepted on a distribution there (cache policies are
 /// refused).
-const NOT_IN_CHINA: [&str; 3] = [
+const NOT_IN_CHINA: [&str; 4] = [
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::Function",
     "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::OriginRequestPolicy",
 ];
 
 #[test]
@@ -462,4 +463,29 @@ fn the_board_deploys_in_both_partitions_without_an_edge_function() {
         smtp["Default"].is_null(),
         "no SES default: SES is not offered in the China regions"
     );
+}
+
+#[test]
+fn the_api_learns_the_viewers_address_only_through_cloudfront() {
+    let template = template();
+    let text = serde_norway::to_string(&template["Resources"]["SiteDistribution"]).unwrap();
+    // CloudFront proves itself to the API with the origin secret…
+    assert!(text.contains("X-Lingong-Origin-Verify"), "{text}");
+    assert!(text.contains("OriginVerifySecret"), "{text}");
+    let variables = &template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"];
+    let secret = serde_norway::to_string(&variables["ORIGIN_VERIFY_SECRET"]).unwrap();
+    assert!(secret.contains("OriginVerifySecret"), "{secret}");
+    // …and outside China forwards the viewer's address through the API's policy.
+    let policies = of_type(&template, "AWS::CloudFront::OriginRequestPolicy");
+    assert_eq!(policies.len(), 1);
+    let headers = serde_norway::to_string(
+        &policies[0].1["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"],
+    )
+    .unwrap();
+    assert!(headers.contains("CloudFront-Viewer-Address"), "{headers}");
+    assert!(
+        !headers.contains("Host"),
+        "API Gateway needs its own Host: {headers}"
+    );
+    assert!(text.contains("ApiOriginRequestPolicy"), "{text}");
 }

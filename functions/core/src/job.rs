@@ -327,6 +327,10 @@ fn parse_headcount(field: &str, raw: &str) -> Result<u16, FieldError> {
 /// waits until that number confirms it (or staff approve it).
 pub const AWAITING_CONFIRMATION: &str = "awaiting_confirmation";
 
+/// The start of the `status_reason` of a posting sent back to review by reports:
+/// `reported:<reporters>:<reason>,<reason>`.
+pub const REPORTED_PREFIX: &str = "reported:";
+
 /// A stored posting.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
@@ -374,6 +378,10 @@ pub struct Job {
     pub status_reason: Option<String>,
     /// How it came in.
     pub source: Source,
+    /// Whether staff approved it (in review, or on the console afterwards): they
+    /// vouch for it, see [`Job::vouched`].
+    #[serde(default)]
+    pub approved_by_staff: bool,
     /// When posted.
     pub created_at: DateTime<Utc>,
     /// When it last went on the board.
@@ -406,6 +414,21 @@ impl Job {
             Some(AWAITING_CONFIRMATION) => {
                 Some(crate::i18n::t(lang, "confirm_posting.waiting").to_owned())
             }
+            Some(reason) if reason.starts_with(REPORTED_PREFIX) => {
+                let rest = &reason[REPORTED_PREFIX.len()..];
+                let (count, reasons) = rest.split_once(':').unwrap_or((rest, ""));
+                let separator = if lang == crate::Lang::En { "; " } else { "；" };
+                let reasons: Vec<&str> = reasons
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(|r| crate::i18n::t(lang, &format!("report.reason_{r}")))
+                    .collect();
+                Some(
+                    crate::i18n::t(lang, "report.sent_back")
+                        .replace("{count}", count)
+                        .replace("{reasons}", &reasons.join(separator)),
+                )
+            }
             other => other.map(str::to_owned),
         }
     }
@@ -428,6 +451,22 @@ impl Job {
         self.status = next;
         self.updated_at = now;
         Ok(())
+    }
+
+    /// Whether someone answerable stands behind the posting, so it may send a full
+    /// wave of offers. The rule:
+    /// - entered by staff at the desk (`Source::Desk`): they saw or heard the employer;
+    /// - or its employer is verified by staff (business licence); an online posting
+    ///   with a verified employer's number is published only once that number
+    ///   confirms it (`ConfirmPosting`), so a stranger cannot borrow the mark;
+    /// - or staff approved it (in pre-moderation review, or on the job's console page).
+    ///
+    /// Anything else is an anonymous online posting: it gets at most
+    /// `matching.unvouched_offers` offers in all until one of the above happens (a
+    /// later wave then offers the rest). Typing a phone number proves nothing about it
+    /// yet, so the contact number does not count as verification.
+    pub fn vouched(&self) -> bool {
+        self.source == Source::Desk || self.employer_verified || self.approved_by_staff
     }
 
     /// Places still open.

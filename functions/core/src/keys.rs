@@ -30,10 +30,13 @@
 //! | notice (send ledger) | `ST#s#NOTICE#<ref>.<subject>.<kind>` | `NOTICE` | — | about a worker: `ST#s#WKR#<worker id>#NOTICES` / `<created_at>#<notice id>` | while queued: `ST#s#NOTICES#<queue>` / `<time>#<notice id>` (TTL 90 d) |
 //! | SMS count of a number on a day | `ST#s#SMSDAY#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
 //! | SMS count of the station on a day | `ST#s#SMSBUDGET#<date>` | `COUNT` | — | — | — (TTL 3 d) |
+//! | offers by SMS of a posting on a day | `ST#s#SMSJOB#<job id>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
+//! | offers by SMS of an employer's number on a day | `ST#s#SMSEMP#<phone key>#<date>` | `COUNT` | — | — | — (TTL 3 d) |
 //! | SMS opt-out (回复TD) | `ST#s#SMSOPTOUT#<phone key>` | `OPTOUT` | — | — | — |
 //! | daily task claim | `ST#s#DAILY#<task>#<date>` | `CLAIM` | — | — | — (TTL 3 d) |
 //! | employer's block of a worker | `ST#s#EMP#<employer id>` | `BLOCK#<worker id>` | — | — | — |
 //! | job report | `ST#s#JOB#<job id>` | `REPORT#<report id>` | — | — | `ST#s#REPORTS#<status>` / `<created_at>#<job id>#<report id>` |
+//! | a reporter's first report on a job | `ST#s#JOB#<job id>` | `RPTBY#<reporter hash>` | — | — | — |
 //! | complaint | `ST#s#CMP#<id>` | `CMP` | linked to an employer: `ST#s#EMP#<employer id>#CMPS` / `<created_at>#<id>` | filed by a registered worker: `ST#s#WKR#<worker id>#CMPS` / `<created_at>#<id>` | `ST#s#CMPS#<status>` / open: `<created_at>#<id>`, closed: `<closed_at>#<id>` |
 //! | training course | `ST#s#COURSE#<id>` | `COURSE` | — | — | `ST#s#COURSES` / `<starts_at>#<id>` |
 //! | course registration | `ST#s#COURSE#<course id>` | `REG#<phone key>` (`REG#erased-<id>` once erased) | — | while named: `ST#s#REGPHONE#<phone key>` / `<created_at>#<course id>` | — |
@@ -394,6 +397,24 @@ pub fn request_claim(station: &StationId, action: &str, key_hash: &str) -> Key {
     )
 }
 
+/// The count of offers by SMS one posting made on one station day.
+pub fn sms_offers_of_job_day(station: &StationId, job_id: &str, day: chrono::NaiveDate) -> Key {
+    Key::new(format!("{}SMSJOB#{job_id}#{day}", prefix(station)), "COUNT")
+}
+
+/// The count of offers by SMS the postings of one contact number (an employer, keyed
+/// by the number's hash) made on one station day.
+pub fn sms_offers_of_employer_day(
+    station: &StationId,
+    phone_key: &str,
+    day: chrono::NaiveDate,
+) -> Key {
+    Key::new(
+        format!("{}SMSEMP#{phone_key}#{day}", prefix(station)),
+        "COUNT",
+    )
+}
+
 /// Which notice an SMS gateway's message id belongs to, so a delivery report (which
 /// names only the gateway's id) finds its notice.
 pub fn sms_receipt(station: &StationId, provider: &str, message_id: &str) -> Key {
@@ -440,6 +461,16 @@ pub fn job_report(station: &StationId, job_id: &str, report_id: &str) -> Key {
     Key::new(
         format!("{}JOB#{job_id}", prefix(station)),
         format!("{REPORT_PREFIX}{report_id}"),
+    )
+}
+
+/// The claim that a reporter (a keyed hash of their address) has reported a job: it
+/// is created with their first report only, so each reporter counts once per posting,
+/// however often and however concurrently they report.
+pub fn job_reporter(station: &StationId, job_id: &str, reporter: &str) -> Key {
+    Key::new(
+        format!("{}JOB#{job_id}", prefix(station)),
+        format!("RPTBY#{reporter}"),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Rate limits kept in the table: fixed-window counters that expire by TTL. Used for
 //! login attempts (per account and per address), public forms (per address and per
-//! phone number) and the station's daily SMS budget.
+//! phone number), proof-of-work challenges (per address) and the station's daily SMS
+//! budget.
 //!
 //! A limit is a reservation, never a check followed by a count: [`hit`] is one
 //! conditional increment that refuses at the limit, taken *before* the work, so a
@@ -69,6 +70,13 @@ impl Limit {
     pub const FORM_ADDRESS_NO_POW: Limit = Limit {
         name: "form-address-nopow",
         max: 10,
+        window_secs: 3600,
+    };
+    /// Proof-of-work challenges per address: 60 per hour. A challenge costs nothing
+    /// to store, but an unlimited supply lets a script pre-solve them in bulk.
+    pub const CHALLENGE_ADDRESS: Limit = Limit {
+        name: "challenge-address",
+        max: 60,
         window_secs: 3600,
     };
     /// Public form submissions per phone number: 5 per hour.

@@ -141,11 +141,50 @@ pub struct JobReport {
     pub created_at: DateTime<Utc>,
     /// Optimistic version, as stored.
     pub version: u64,
+    /// Who reported: a keyed hash of their address (never the address itself), so
+    /// staff can tell reporters apart. Reports from before it was kept have none.
+    #[serde(default)]
+    pub reporter: Option<String>,
+    /// The reporter's address masked for staff (`203.0.*.*`, `2001:db8:*`).
+    #[serde(default)]
+    pub reporter_hint: Option<String>,
+    /// Whether it counts towards sending the posting back to review: only the first
+    /// report of each reporter on a posting does, ever (see
+    /// [`crate::keys::job_reporter`]).
+    #[serde(default = "counted_by_default")]
+    pub counted: bool,
+}
+
+fn counted_by_default() -> bool {
+    true
+}
+
+/// An address masked for staff: the first half of an IPv4 address (`203.0.*.*`), the
+/// first 32 bits of an IPv6 one (`2001:db8:*`); `?` when it is not an address.
+pub fn address_hint(address: &str) -> String {
+    match address.trim().parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let [a, b, _, _] = v4.octets();
+            format!("{a}.{b}.*.*")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:*", s[0], s[1])
+        }
+        Err(_) => "?".to_owned(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_masked_for_staff() {
+        assert_eq!(address_hint("203.0.113.7"), "203.0.*.*");
+        assert_eq!(address_hint("2001:db8:85a3::7334"), "2001:db8:*");
+        assert_eq!(address_hint("unknown"), "?");
+    }
 
     fn input(pairs: &[(&str, &str)]) -> RawInput {
         let mut input = RawInput::new();

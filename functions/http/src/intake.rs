@@ -85,6 +85,7 @@ pub async fn report_job(
             &id,
             &submitted.input,
             key.as_ref(),
+            &crate::staff::client_address(&headers),
         )
         .await;
     match result {

@@ -6,6 +6,7 @@
 //! work with no JavaScript). Every error is a clear message in Chinese or English and
 //! changes nothing.
 
+pub mod client_ip;
 mod courses;
 pub mod guard;
 mod intake;
@@ -137,9 +138,37 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// `GET /api/challenge`: a fresh proof-of-work challenge for a form's script.
-async fn challenge(axum::extract::State(state): axum::extract::State<Arc<AppState>>) -> Response {
+/// `GET /api/challenge`: a fresh proof-of-work challenge for a form's script, at most
+/// [`Limit::CHALLENGE_ADDRESS`] per address (counted on the default station: a
+/// challenge names no station), reserved before it is made; over it, `429` in the
+/// API's JSON error shape.
+///
+/// [`Limit::CHALLENGE_ADDRESS`]: lingong_core::limits::Limit::CHALLENGE_ADDRESS
+async fn challenge(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     use axum::response::IntoResponse;
+    use lingong_core::limits::{self, Limit, Verdict};
+    let station = state.app.stations.default_station();
+    let lang = request::header_lang(&headers);
+    let flavor = reply::Flavor::Json;
+    match limits::hit(
+        &*state.app.store,
+        &state.app.secrets,
+        &station.id,
+        Limit::CHALLENGE_ADDRESS,
+        &staff::client_address(&headers),
+        state.app.clock.now(),
+    )
+    .await
+    {
+        Ok(Verdict::Allowed) => {}
+        Ok(Verdict::Limited { .. }) => {
+            return reply::Failure::Limited { flavor, lang }.respond(&state, station);
+        }
+        Err(e) => return reply::internal(&e, flavor, lang).respond(&state, station),
+    }
     match lingong_core::pow::challenge(&state.app.secrets, state.app.clock.now()) {
         Ok(challenge) => axum::Json(challenge).into_response(),
         Err(e) => {

@@ -78,6 +78,7 @@ pub fn job(n: u32, trade: &str, district: &str, fields: &Fields, status: JobStat
         status,
         status_reason: None,
         source: Source::Online,
+        approved_by_staff: false,
         created_at: at,
         published_at: (status == JobStatus::Published).then_some(at),
         updated_at: at,

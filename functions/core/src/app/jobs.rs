@@ -137,6 +137,7 @@ impl App {
                 status,
                 status_reason: confirm.then(|| AWAITING_CONFIRMATION.to_owned()),
                 source: submission.source,
+                approved_by_staff: false,
                 created_at: now,
                 published_at: (status == JobStatus::Published).then_some(now),
                 updated_at: now,
@@ -500,6 +501,7 @@ impl App {
                 JobStatus::Published,
                 ("employer", "job.confirm"),
                 "confirmed from the verified number's message",
+                None,
                 waiting,
             )
             .await?;
@@ -508,9 +510,11 @@ impl App {
     }
 
     /// Moves a posting to `to` for `who` (actor, action: the public's reports, the
-    /// employer's confirmation), clearing its reason, written with its audit entry.
+    /// employer's confirmation), setting its reason to `status_reason` (the employer
+    /// sees it), written with its audit entry.
     /// `still` decides on the record as it is now whether to go on, so a retried or
     /// raced step moves it once. Returns whether this call moved it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn move_job(
         &self,
         station: &Station,
@@ -518,6 +522,7 @@ impl App {
         to: JobStatus,
         (actor, action): (&str, &str),
         reason: &str,
+        status_reason: Option<String>,
         still: impl Fn(&Job) -> bool,
     ) -> Result<bool, StoreError> {
         for _ in 0..RETRIES {
@@ -529,7 +534,7 @@ impl App {
             }
             let now = self.clock.now();
             let mut after = before.clone();
-            after.status_reason = None;
+            after.status_reason = status_reason.clone();
             after
                 .transition(to, now)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;

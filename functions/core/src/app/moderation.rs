@@ -202,11 +202,13 @@ impl App {
         }
     }
 
-    /// Staff approve a job waiting for review.
+    /// Staff approve a job waiting for review, or vouch for one already published
+    /// (so it gets a full wave of offers, see [`Job::vouched`]).
     /// Reports from the public that came before are marked reviewed.
     pub async fn approve_job(&self, actor: &Actor, id: &str) -> Result<Job, StaffActionError> {
         let job = self
             .staff_change_job(actor, id, "job.approve", None, |job, now| {
+                job.approved_by_staff = true;
                 if job.status == JobStatus::Published {
                     return Ok(());
                 }

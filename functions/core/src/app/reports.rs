@@ -7,7 +7,7 @@ use crate::{
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
     job::Source,
-    job::{JobStatus, is_id, new_id},
+    job::{JobStatus, REPORTED_PREFIX, is_id, new_id},
     keys,
     problem::Invalid,
     records::{complaint_from_item, complaint_item, job_report_from_item, job_report_item},
@@ -60,13 +60,21 @@ pub fn report_action(job_id: &str) -> String {
 
 impl App {
     /// Files a report about job `job_id` (any state: a closed posting can still have
-    /// cheated someone). With an idempotency key, a retry returns the first report.
+    /// cheated someone) from `reporter` (the client's address). With an idempotency
+    /// key, a retry returns the first report.
+    ///
+    /// Only distinct reporters move a posting: the reporter's first report on a job is
+    /// filed with a claim on (job, hash of the address), in one batch, so it alone
+    /// counts towards `review_after_reports`; later reports from that address, at once
+    /// or later, are kept for staff but do not count. (Verified phone numbers would
+    /// tell reporters apart better; addresses are what an anonymous form has.)
     pub async fn report_job(
         &self,
         station: Option<&str>,
         job_id: &str,
         input: &RawInput,
         key: Option<&IdempotencyKey>,
+        reporter: &str,
     ) -> Result<Filed<JobReport>, ReportError> {
         let station = self
             .station(station)
@@ -83,7 +91,11 @@ impl App {
         let action = report_action(&job.id);
         let fingerprint = input.fingerprint(&action);
         let now = self.clock.now();
+        let reporter_key = self.secrets.sign("job-reporter", reporter);
+        let reporter_key = reporter_key.get(..24).unwrap_or(&reporter_key).to_owned();
+        let claim_key = keys::job_reporter(&station.id, &job.id, &reporter_key);
         for _ in 0..RETRIES {
+            let first_from_reporter = self.store.get(&claim_key).await?.is_none();
             let condition = match key {
                 None => None,
                 Some(key) => {
@@ -127,8 +139,27 @@ impl App {
                 status: ReportStatus::Received,
                 created_at: now,
                 version: 1,
+                reporter: Some(reporter_key.clone()),
+                reporter_hint: Some(crate::report::address_hint(reporter)),
+                counted: first_from_reporter,
             };
             let mut writes = vec![Write::create(job_report_item(&report)?)];
+            if first_from_reporter {
+                // Fails if this reporter's first report got in meanwhile: read again.
+                writes.push(Write::create(crate::store::Item::new(
+                    claim_key.clone(),
+                    serde_json::Map::from_iter([
+                        (
+                            "station".to_owned(),
+                            serde_json::Value::from(station.id.as_str()),
+                        ),
+                        (
+                            "report_id".to_owned(),
+                            serde_json::Value::from(report.id.as_str()),
+                        ),
+                    ]),
+                )));
+            }
             if let (Some(key), Some(condition)) = (key, condition) {
                 let record = IdempotencyRecord {
                     station: station.id.clone(),
@@ -181,20 +212,30 @@ impl App {
     /// leaves the board for the review queue (written with an audit entry naming the
     /// count). Safe to repeat: a posting already in review is left alone.
     async fn review_if_reported(&self, station: &Station, job_id: &str) -> Result<(), StoreError> {
-        let open = self
+        let counted: Vec<JobReport> = self
             .reports_on_job(&station.id, job_id, ReportStatus::Received)
             .await?
-            .len();
+            .into_iter()
+            .filter(|r| r.counted)
+            .collect();
+        let open = counted.len();
         if open < usize::from(station.review_after_reports) {
             return Ok(());
         }
+        // The employer sees why on their manage page: how many reported, and for what
+        // (never the details, which could name the reporter).
+        let mut reasons: Vec<&str> = counted.iter().map(|r| r.reason.as_str()).collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        let status_reason = format!("{REPORTED_PREFIX}{open}:{}", reasons.join(","));
         let moved = self
             .move_job(
                 station,
                 job_id,
                 JobStatus::PendingReview,
                 ("system", "job.review_on_reports"),
-                &format!("{open} reports"),
+                &format!("{open} reports from distinct reporters"),
+                Some(status_reason),
                 |job| matches!(job.status, JobStatus::Published | JobStatus::Filled),
             )
             .await?;
@@ -202,6 +243,23 @@ impl App {
             tracing::info!(station = %station.id, job = %job_id, reports = open, "posting sent back to review after reports");
         }
         Ok(())
+    }
+
+    /// Every report on a job, any state, oldest first (the staff's job page).
+    pub async fn all_reports_on_job(
+        &self,
+        station: &StationId,
+        job_id: &str,
+    ) -> Result<Vec<JobReport>, StoreError> {
+        let query = Query {
+            range: SortKeyRange::BeginsWith(keys::REPORT_PREFIX.into()),
+            ..Query::partition(keys::job(station, job_id).pk, 100)
+        };
+        query_all(&*self.store, query)
+            .await?
+            .iter()
+            .map(job_report_from_item)
+            .collect()
     }
 
     /// Marks a job's open reports as reviewed (staff approved the posting again or

@@ -37,6 +37,21 @@ pub enum Exclusion {
     Missing,
 }
 
+/// A cap on offers that can stop a wave before its target (see
+/// [`crate::matching::wave`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferCap {
+    /// Nobody vouched for the posting yet ([`crate::job::Job::vouched`]): it gets
+    /// `matching.unvouched_offers` offers in all.
+    Unvouched,
+    /// The posting's offers by SMS today reached `notices.sms_offers_per_posting_day`.
+    PostingDay,
+    /// The offers by SMS of all postings with this contact number today reached
+    /// `notices.sms_offers_per_employer_day`.
+    EmployerDay,
+}
+
 /// One candidate in a ranking.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRow {
@@ -84,6 +99,9 @@ pub struct Decision {
     pub offered: u32,
     /// Open offers the wave aimed for (wave factor × open places).
     pub target: u32,
+    /// The cap that stopped the wave short of its target, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capped: Option<OfferCap>,
     /// Whether the candidate list was cut at `max_candidates`, or rows were left out
     /// of the record beyond [`MAX_PARTS`].
     pub truncated: bool,

@@ -40,6 +40,11 @@ pub struct MatchingSettings {
     /// Most candidates read for one ranking; beyond this the decision record says the
     /// list was cut.
     pub max_candidates: u32,
+    /// Offers in all a posting gets while nobody has vouched for it: made online (not
+    /// at the desk), by an employer staff have not verified, and not approved by staff
+    /// (see [`crate::job::Job::vouched`]). Enough for a household's one- or two-person
+    /// job; a larger posting waits for staff. 0 makes every such posting wait.
+    pub unvouched_offers: u32,
 }
 
 impl Default for MatchingSettings {
@@ -54,6 +59,7 @@ impl Default for MatchingSettings {
             wave_factor: 2,
             offer_expiry_minutes: 120,
             max_candidates: 5000,
+            unvouched_offers: 6,
         }
     }
 }
@@ -87,6 +93,9 @@ impl MatchingSettings {
         }
         if !(10..=100_000).contains(&self.max_candidates) {
             return Err("matching.max_candidates must be 10–100000".into());
+        }
+        if self.unvouched_offers > 1000 {
+            return Err("matching.unvouched_offers must be 0–1000".into());
         }
         Ok(())
     }

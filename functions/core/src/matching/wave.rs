@@ -3,13 +3,27 @@
 //! candidate, or a raised headcount leads to the next wave. Each wave is one ranking,
 //! kept as a decision record, and the record's creation is the wave's claim: two steps
 //! that run the same wave at once cannot both succeed.
+//!
+//! Offers cost SMS, and a posting can be made by anyone, so a wave is capped (the
+//! wave stops at the first candidate beyond a cap, keeping the ranking's order):
+//! - a posting nobody vouched for ([`Job::vouched`]: online, employer not verified,
+//!   not approved by staff) gets `matching.unvouched_offers` offers in all, counted
+//!   from its decision records, until staff approve it or verify its employer — that
+//!   change starts the next wave;
+//! - offers by SMS per posting and per employer (the posting's contact number, hashed)
+//!   per station day: `notices.sms_offers_per_posting_day` and
+//!   `notices.sms_offers_per_employer_day`. The two day counts are written in the
+//!   wave's claim batch, conditional on the counts read, so concurrent waves of one
+//!   employer's postings never pass the cap together: the loser reads again. A posting
+//!   held by a day cap gets its next wave on its next change (an answer, an expired
+//!   offer, a new candidate, an edit) or when staff run one.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    decision::{Decision, DecisionRow, Exclusion, MAX_PARTS, ROWS_PER_PART},
+    decision::{Decision, DecisionRow, Exclusion, MAX_PARTS, OfferCap, ROWS_PER_PART},
     offer::{AnswerVia, Offer, OfferStatus, link_path, offer_id},
     rank::rank,
 };
@@ -20,12 +34,12 @@ use crate::{
     notices::{JobSummary, Notice, NoticeData, NoticeKind, Recipient},
     placement::PlacementStatus,
     records::{
-        decision_from_item, decision_item, notice_item, offer_from_item, offer_item,
+        SmsCount, decision_from_item, decision_item, notice_item, offer_from_item, offer_item,
         placement_from_item,
     },
     secrets::{SecretError, random_bytes},
     station::Station,
-    store::{Index, MAX_WRITES, Query, SortKeyRange, StoreError, Write, query_all},
+    store::{Index, Key, MAX_WRITES, Query, SortKeyRange, StoreError, Write, from_item, query_all},
     worker::{Channel, Worker},
 };
 
@@ -48,6 +62,11 @@ pub enum WaveOutcome {
     },
     /// Nobody (else) can be offered the job now.
     NoCandidates,
+    /// A cap on offers leaves nothing to offer now (see the module documentation).
+    Held {
+        /// Which cap.
+        by: OfferCap,
+    },
 }
 
 /// Why matching could not run.
@@ -171,7 +190,24 @@ impl App {
                     known.insert(placement.worker_id, Exclusion::AlreadyPlaced);
                 }
             }
-            let last_wave = self.last_wave(station, job_id).await?;
+            // An unvouched posting's offers so far, from the decision records: each is
+            // created in its wave's claim, so this count and the next wave number are
+            // read together and a concurrent wave makes ours fail and look again.
+            let (last_wave, unvouched_left) = if job.vouched() {
+                (self.last_wave(station, job_id).await?, None)
+            } else {
+                let decisions = self.decisions_of_job(station, job_id).await?;
+                let made: u32 = decisions.iter().map(|d| d.offered).sum();
+                (
+                    decisions.last().map_or(0, |d| d.wave),
+                    Some(station.matching.unvouched_offers.saturating_sub(made)),
+                )
+            };
+            let job_day_key = keys::sms_offers_of_job_day(&station.id, &job.id, today);
+            let phone_key = self.secrets.phone_key(&station.id, &job.contact_phone);
+            let employer_day_key = keys::sms_offers_of_employer_day(&station.id, &phone_key, today);
+            let job_day = self.day_count(&job_day_key).await?;
+            let employer_day = self.day_count(&employer_day_key).await?;
             let search = self.find_candidates(station, &job, &known, now).await?;
             let seed = new_seed()?;
             let ranked = rank(&station.matching, seed, search.eligible, |w: &Worker| {
@@ -181,7 +217,42 @@ impl App {
                 return Ok(WaveOutcome::NoCandidates);
             }
             let wave = last_wave + 1;
-            let chosen = ranked.len().min(need);
+            let posting_left = station
+                .notices
+                .sms_offers_per_posting_day
+                .saturating_sub(job_day.0);
+            let employer_left = station
+                .notices
+                .sms_offers_per_employer_day
+                .saturating_sub(employer_day.0);
+            let (mut chosen, mut by_sms, mut capped) = (0usize, 0u32, None);
+            for (worker, _) in &ranked {
+                if chosen == need {
+                    break;
+                }
+                if unvouched_left.is_some_and(|left| chosen as u32 >= left) {
+                    capped = Some(OfferCap::Unvouched);
+                    break;
+                }
+                if worker.channel == Channel::Sms {
+                    if by_sms >= posting_left {
+                        capped = Some(OfferCap::PostingDay);
+                        break;
+                    }
+                    if by_sms >= employer_left {
+                        capped = Some(OfferCap::EmployerDay);
+                        break;
+                    }
+                    by_sms += 1;
+                }
+                chosen += 1;
+            }
+            if chosen == 0
+                && let Some(by) = capped
+            {
+                tracing::info!(station = %station.id, job = %job.id, cap = ?by, "wave held by a cap on offers");
+                return Ok(WaveOutcome::Held { by });
+            }
             let mut rows: Vec<DecisionRow> = ranked
                 .iter()
                 .enumerate()
@@ -230,6 +301,7 @@ impl App {
                     ranked: ranked.len() as u32,
                     offered: chosen as u32,
                     target,
+                    capped,
                     truncated,
                     excluded: excluded.clone(),
                     rows,
@@ -247,7 +319,17 @@ impl App {
                     now,
                 )?);
             }
-            // The claim: the record and the first offers in one atomic batch.
+            if by_sms > 0 {
+                for (key, (count, version)) in
+                    [(job_day_key, job_day), (employer_day_key, employer_day)]
+                {
+                    writes.push(crate::notices::send::count_write_by(
+                        station, key, today, count, by_sms, version, now,
+                    )?);
+                }
+            }
+            // The claim: the record, the day counts and the first offers in one atomic
+            // batch.
             let mut rest = pairs.into_iter();
             for pair in rest.by_ref() {
                 writes.extend(pair);
@@ -288,6 +370,14 @@ impl App {
             });
         }
         Err(StoreError::Contention.into())
+    }
+
+    /// A daily count and the version it was read at (none yet: 0, `None`).
+    async fn day_count(&self, key: &Key) -> Result<(u32, Option<u64>), StoreError> {
+        Ok(match self.store.get(key).await? {
+            Some(item) => (from_item::<SmsCount>(&item)?.count, Some(item.version)),
+            None => (0, None),
+        })
     }
 
     /// The offer of `job` to `worker` and its notice, to go in one batch.
@@ -428,8 +518,8 @@ impl App {
     }
 }
 
-/// Whether a change to a job calls for a wave: it (re)opened, gained places, or its
-/// trade, district, dates or wage changed.
+/// Whether a change to a job calls for a wave: it (re)opened, gained places, was
+/// vouched for (see [`Job::vouched`]), or its trade, district, dates or wage changed.
 pub fn job_needs_wave(old: Option<&Job>, new: &Job) -> bool {
     if new.status != JobStatus::Published || new.open_places() == 0 {
         return false;
@@ -438,6 +528,7 @@ pub fn job_needs_wave(old: Option<&Job>, new: &Job) -> bool {
         None => true,
         Some(old) => {
             old.status != JobStatus::Published
+                || (!old.vouched() && new.vouched())
                 || new.open_places() > old.open_places()
                 || old.trade != new.trade
                 || old.district != new.district

@@ -315,7 +315,8 @@ impl NoticeSender {
 }
 
 /// The write that adds one to the SMS count at `key` (a number's or the station's day),
-/// conditional on the count read, so two senders never both take the last one.
+/// conditional on the count read, so two senders never both take the last one. The
+/// matcher adds the offers of a wave the same way ([`count_write_by`]).
 fn count_write(
     station: &Station,
     key: crate::store::Key,
@@ -324,10 +325,25 @@ fn count_write(
     version: Option<u64>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Write, StoreError> {
+    count_write_by(station, key, day, count, 1, version, now)
+}
+
+/// The write that adds `by` to the daily count at `key`, conditional on the count
+/// `count` read at `version` (created when there was none): committed in the same
+/// batch as the work it counts, so concurrent writers never both take the last ones.
+pub(crate) fn count_write_by(
+    station: &Station,
+    key: crate::store::Key,
+    day: chrono::NaiveDate,
+    count: u32,
+    by: u32,
+    version: Option<u64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Write, StoreError> {
     let counted = SmsCount {
         station: station.id.clone(),
         day,
-        count: count + 1,
+        count: count.saturating_add(by),
     };
     Ok(match version {
         Some(v) => Write::replace(sms_count_item(key, &counted, v + 1, now)?, v),

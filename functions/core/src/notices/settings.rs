@@ -1,5 +1,6 @@
 //! The `[notices]` section of a station file: quiet hours, the daily SMS limit per
-//! number and the station's daily SMS budget, and how failed sends are retried. Every field has a default.
+//! number, the daily caps on offer SMS per posting and per employer, the station's
+//! daily SMS budget, and how failed sends are retried. Every field has a default.
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -20,6 +21,14 @@ pub struct NoticeSettings {
     /// Most SMS the station sends in a day, to all numbers together (a cap on the bill
     /// if a form is abused for toll fraud); more wait for the next morning.
     pub sms_daily_budget: u32,
+    /// Most offers by SMS one posting sends in a station day. A wave stops at the
+    /// first SMS candidate beyond it, so one posting (up to 200 places, two offers a
+    /// place) cannot spend the station's budget; it is enforced where the wave claims
+    /// its offers (see [`crate::matching::wave`]).
+    pub sms_offers_per_posting_day: u32,
+    /// Most offers by SMS the postings of one employer (one contact number, keyed by
+    /// its hash) send together in a station day.
+    pub sms_offers_per_employer_day: u32,
     /// Tries per notice before it is parked for staff.
     pub max_attempts: u32,
     /// Wait before the first retry, in seconds; each later retry waits four times
@@ -37,6 +46,8 @@ impl Default for NoticeSettings {
             quiet_end: "08:00".into(),
             sms_daily_limit: 6,
             sms_daily_budget: 1000,
+            sms_offers_per_posting_day: 40,
+            sms_offers_per_employer_day: 80,
             max_attempts: 5,
             retry_base_seconds: 60,
             send_lease_seconds: 300,
@@ -59,6 +70,12 @@ impl NoticeSettings {
         }
         if !(1..=1_000_000).contains(&self.sms_daily_budget) {
             return Err("notices.sms_daily_budget must be 1–1000000".into());
+        }
+        if !(1..=100_000).contains(&self.sms_offers_per_posting_day) {
+            return Err("notices.sms_offers_per_posting_day must be 1–100000".into());
+        }
+        if !(1..=100_000).contains(&self.sms_offers_per_employer_day) {
+            return Err("notices.sms_offers_per_employer_day must be 1–100000".into());
         }
         if !(1..=10).contains(&self.max_attempts) {
             return Err("notices.max_attempts must be 1–10".into());

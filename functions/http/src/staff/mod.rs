@@ -115,9 +115,10 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The address a request came from, for login throttling: the entry the nearest
-/// trusted proxy appended to `X-Forwarded-For` (the local server puts the TCP peer
-/// there itself), or `unknown`.
+/// The address a request came from, for rate limits: the last `X-Forwarded-For`
+/// entry, which each front end sets to the trusted client address before the router
+/// runs (`lingong serve`: the TCP peer; on AWS: [`crate::client_ip::behind_edge`],
+/// the CloudFront viewer or API Gateway's peer), or `unknown`.
 pub fn client_address(headers: &HeaderMap) -> String {
     headers
         .get("x-forwarded-for")
@@ -436,6 +437,7 @@ fn job_rows(jobs: &[lingong_core::job::Job], station: &Station, lang: Lang) -> s
             "employer": job.employer_name,
             "employer_id": job.employer_id,
             "verified": job.employer_verified,
+            "vouched": job.vouched(),
             "phone": job.contact_phone.masked(),
             "description": job.description,
             "status": job.status,
@@ -950,6 +952,29 @@ async fn job_desk_page(
             })
         })
         .collect();
+    // Who reported the posting: the address masked and a short tag of its hash (the
+    // same tag is the same reporter), when, and why.
+    let reports: Vec<_> = match state
+        .app
+        .all_reports_on_job(&staff.actor.station, &desk.job.id)
+        .await
+    {
+        Ok(reports) => reports
+            .iter()
+            .map(|r| {
+                json!({
+                    "who": r.reporter_hint.clone().unwrap_or_else(|| "—".into()),
+                    "tag": r.reporter.as_deref().map(|k| k.get(..6).unwrap_or(k).to_owned()),
+                    "at": time(r.created_at),
+                    "reason": t(staff.lang, &format!("report.reason_{}", r.reason.as_str())),
+                    "details": r.details,
+                    "counted": r.counted,
+                    "reviewed": r.status == ReportStatus::Reviewed,
+                })
+            })
+            .collect(),
+        Err(e) => return staff.failure(&state, e.into()),
+    };
     staff.render(
         &state,
         StatusCode::OK,
@@ -958,7 +983,9 @@ async fn job_desk_page(
             job => Serde(job_rows(std::slice::from_ref(&desk.job), &staff.station, staff.lang)),
             placed => desk.job.placed,
             open => desk.job.open_places(),
+            unvouched_offers => staff.station.matching.unvouched_offers,
             offers => Serde(offers),
+            reports => Serde(reports),
             placements => Serde(placements),
             decisions => Serde(decisions),
             done => flash(&query).map(|k| t(staff.lang, &k)),
