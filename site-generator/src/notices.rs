@@ -79,6 +79,7 @@ struct NoticeView {
     reference: Option<String>,
     event_title: Option<String>,
     event_when: Option<String>,
+    code: Option<String>,
 }
 
 fn shorten(text: &str, max: usize) -> String {
@@ -199,6 +200,7 @@ impl NoticeTemplates {
                     local.format(t(lang, "notice.time_format"))
                 )
             }),
+            code: data.code.as_ref().map(|c| c.digits().to_owned()),
         }
     }
 
@@ -342,6 +344,7 @@ mod tests {
                     title: "家政服务员（育婴方向）免费培训".into(),
                     starts_at: "2026-12-05T01:30:00Z".parse().unwrap(),
                 }),
+                code: lingong_core::notices::OneTimeCode::parse("042917"),
             },
             now,
         )
@@ -407,7 +410,11 @@ mod tests {
                     message.text
                 );
                 assert!(!message.text.contains("{"), "{kind:?}: {}", message.text);
-                if !matches!(kind, NoticeKind::Unsubscribed | NoticeKind::SmsHelp) {
+                // A code is not a message one unsubscribes from.
+                if !matches!(
+                    kind,
+                    NoticeKind::Unsubscribed | NoticeKind::SmsHelp | NoticeKind::PhoneCode
+                ) {
                     assert!(
                         message.text.ends_with(t(lang, "notice.opt_out")),
                         "{kind:?}: {}",
