@@ -66,6 +66,7 @@ lingong_tests::on_both_backends!(
     workers_can_be_listed_for_matching_by_trade_and_district,
     the_employer_manages_the_job_through_the_link,
     the_worker_manages_their_sign_up_through_the_link,
+    a_stranger_asking_for_the_link_does_not_kill_the_owners_link,
     listing_filters_and_pages,
 );
 
@@ -388,16 +389,16 @@ async fn signing_up_again_sends_the_link_to_the_number_and_changes_nothing(backe
     assert_eq!(sent[0].to.phone.as_str(), "13900000002");
     let link = sent[0].data.link_path.clone().unwrap();
 
-    // That link works and shows the details as the owner left them; the old one stopped.
-    let old = api
-        .get(
-            &path_of(first["manage_url"].as_str().unwrap()),
-            &[("accept", "application/json")],
-        )
-        .await;
-    assert_eq!(old.status, 404);
+    // That link works and shows the details as the owner left them; the old one works
+    // until the new one is used (a stranger asking must not lock the owner out), then
+    // stops.
+    let old_link = path_of(first["manage_url"].as_str().unwrap());
+    let old = api.get(&old_link, &[("accept", "application/json")]).await;
+    assert_eq!(old.status, 200, "{}", old.body);
     let new = api.get(&link, &[("accept", "application/json")]).await;
     assert_eq!(new.status, 200, "{}", new.body);
+    let old = api.get(&old_link, &[("accept", "application/json")]).await;
+    assert_eq!(old.status, 404);
     assert_eq!(new.json()["worker"]["name"], "马秀英");
     assert_eq!(new.json()["worker"]["trades"], worker_body()["trades"]);
     assert_eq!(new.json()["worker"]["consent"]["version"], "2026-11-01");
@@ -623,6 +624,39 @@ async fn listing_filters_and_pages(backend: Backend) {
         .json();
     assert_eq!(third["jobs"].as_array().unwrap().len(), 1);
     assert!(third["next"].is_null());
+}
+
+async fn a_stranger_asking_for_the_link_does_not_kill_the_owners_link(backend: Backend) {
+    let api = test_api(backend).await;
+    let signed = api
+        .post_json("/api/workers", &worker_body(), &[])
+        .await
+        .json();
+    let id = signed["id"].as_str().unwrap().to_owned();
+    let owners = path_of(signed["manage_url"].as_str().unwrap());
+    let json = [("accept", "application/json")];
+    // A stranger types the number into "lost your link?" (and into the sign-up form).
+    let asked = api
+        .post_json("/api/workers/link", &json!({ "phone": "13900000002" }), &[])
+        .await;
+    assert!(asked.status < 300, "{}", asked.body);
+    let again = api.post_json("/api/workers", &worker_body(), &[]).await;
+    assert_eq!(again.status, 202, "{}", again.body);
+    // The owner's link still works, as often as they like.
+    for _ in 0..2 {
+        assert_eq!(api.get(&owners, &json).await.status, 200);
+    }
+    // The link sent to the number works too; once it is used, it is the link and the
+    // old one stops working.
+    let sent = latest_manage_link(&api, &id).await;
+    assert_ne!(sent, owners);
+    let opened = api.get(&sent, &json).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert_eq!(opened.json()["worker"]["id"], id.as_str());
+    assert_eq!(api.get(&owners, &json).await.status, 404);
+    assert_eq!(api.get(&sent, &json).await.status, 200);
+    // Nothing about the token is ever shown.
+    assert!(!opened.body.contains("token_hash"), "{}", opened.body);
 }
 
 /// The manage link last sent to a worker's number (someone signed up with it again).

@@ -108,6 +108,7 @@ impl App {
                     worker.apply(draft.clone(), consent.clone(), now);
                     worker.version = before.version + 1;
                     worker.manage_token_hash = token.hash();
+                    worker.pending_token_hash = None;
                     let writes = self.worker_writes(&before, &worker).await?;
                     ((worker, token), writes, Outcome::Updated)
                 }
@@ -133,6 +134,7 @@ impl App {
                         updated_at: now,
                         version: 1,
                         manage_token_hash: token.hash(),
+                        pending_token_hash: None,
                         lang: draft.lang,
                         hold: None,
                     };
@@ -204,8 +206,10 @@ impl App {
         if self.store.get(&notice_key).await?.is_some() {
             return Ok((token, Vec::new()));
         }
+        // The new link waits beside the old one: the old dies only when the new one is
+        // used (see `worker_for_manage`), so asking for it on someone's behalf harms no one.
         let mut after = worker.clone();
-        after.manage_token_hash = token.hash();
+        after.pending_token_hash = Some(token.hash());
         after.version = worker.version + 1;
         let default = station.id == self.stations.default_station().id;
         let mut notice = Notice::new(
@@ -358,7 +362,9 @@ impl App {
         Ok(writes)
     }
 
-    /// The worker a manage link points at, if the token matches.
+    /// The worker a manage link points at, if the token matches. A link sent again
+    /// ("lost your link?", signing up with a registered number) becomes the link at its
+    /// first use, and only then does the old one stop working.
     pub async fn worker_for_manage(
         &self,
         station: Option<&str>,
@@ -366,15 +372,39 @@ impl App {
         token: &ManageToken,
     ) -> Result<Worker, ManageError> {
         let station = self.station(station).ok_or(ManageError::NotFound)?;
-        let worker = self
-            .worker_by_id(station, id)
-            .await?
-            .ok_or(ManageError::NotFound)?;
-        if worker.manage_token_hash.matches(token) {
-            Ok(worker)
-        } else {
-            Err(ManageError::NotFound)
+        for _ in 0..RETRIES {
+            let worker = self
+                .worker_by_id(station, id)
+                .await?
+                .ok_or(ManageError::NotFound)?;
+            if worker.manage_token_hash.matches(token) {
+                return Ok(worker);
+            }
+            if !worker
+                .pending_token_hash
+                .as_ref()
+                .is_some_and(|pending| pending.matches(token))
+            {
+                return Err(ManageError::NotFound);
+            }
+            let mut after = worker.clone();
+            after.manage_token_hash = token.hash();
+            after.pending_token_hash = None;
+            after.version = worker.version + 1;
+            match self
+                .store
+                .write(vec![Write::replace(worker_item(&after)?, worker.version)])
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, worker = %after.id, "new manage link used; the old one stops working");
+                    return Ok(after);
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
+        Err(ManageError::Busy)
     }
 
     /// The worker edits their details through the manage link. A new phone number
