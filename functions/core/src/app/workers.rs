@@ -2,7 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{App, ManageError, Outcome, RETRIES, Saved, Submission, SubmitError};
+use super::{
+    App, ManageError, Outcome, RETRIES, Saved, Submission, SubmitError,
+    phone_code::{CODE_FIELD, SendCodeError},
+};
 use crate::{
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
@@ -408,7 +411,9 @@ impl App {
     }
 
     /// The worker edits their details through the manage link. A new phone number
-    /// must not belong to another worker of the station.
+    /// needs the code sent to it (`code`): only its owner may move a record to it, and
+    /// only its owner learns that it belongs to another worker of the station, so the
+    /// form tells nobody else whether a number is registered.
     pub async fn edit_worker(
         &self,
         station: Option<&str>,
@@ -417,10 +422,20 @@ impl App {
         input: &RawInput,
     ) -> Result<Worker, ManageError> {
         let station_ref = self.station(station).ok_or(ManageError::NotFound)?.clone();
+        let mut verified = false;
         for _ in 0..RETRIES {
             let before = self.worker_for_manage(station, id, token).await?;
             let now = self.clock.now();
             let draft = WorkerDraft::parse(&station_ref, input, station_ref.today(now))?;
+            if draft.phone != before.phone && !verified {
+                let check = self
+                    .check_phone_code(&station_ref, &draft.phone, input.one(CODE_FIELD))
+                    .await?;
+                if let Some(problem) = check.problem() {
+                    return Err(Invalid::one(problem).into());
+                }
+                verified = true;
+            }
             let consent = Consent {
                 version: station_ref.consent_version.clone(),
                 accepted_at: now,
@@ -444,6 +459,48 @@ impl App {
             }
         }
         Err(ManageError::Busy)
+    }
+
+    /// The first step of changing the number through the manage form without scripts:
+    /// when the edit moves the record to another number, a code goes to that number
+    /// (which number it went to is returned); otherwise nothing is sent.
+    pub async fn request_edit_code(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+        input: &RawInput,
+    ) -> Result<Option<crate::phone::MobileNumber>, ManageError> {
+        let station_ref = self.station(station).ok_or(ManageError::NotFound)?.clone();
+        let before = self.worker_for_manage(station, id, token).await?;
+        let draft = WorkerDraft::parse(&station_ref, input, station_ref.today(self.clock.now()))?;
+        if draft.phone == before.phone {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let wait = || Invalid::one(FieldError::new(CODE_FIELD, "error.code_wait")).into();
+        let verdict = crate::limits::hit(
+            &*self.store,
+            &self.secrets,
+            &station_ref.id,
+            crate::limits::Limit::NUMBER_CHANGE,
+            &before.id,
+            now,
+        )
+        .await?;
+        if verdict != crate::limits::Verdict::Allowed {
+            return Err(wait());
+        }
+        match self
+            .send_phone_code(&station_ref, &draft.phone, draft.lang)
+            .await
+        {
+            Ok(()) => Ok(Some(draft.phone)),
+            Err(SendCodeError::TooSoon { .. }) => Err(wait()),
+            Err(SendCodeError::Invalid(invalid)) => Err(invalid.into()),
+            Err(SendCodeError::Store(e)) => Err(e.into()),
+            Err(SendCodeError::Secret(e)) => Err(e.into()),
+        }
     }
 
     /// The worker withdraws: no more offers; the record stays until they delete it or
