@@ -572,4 +572,20 @@ async fn the_form_without_scripts_asks_the_code_again_when_it_is_wrong(backend: 
     let placed = post(Some(&code)).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     assert!(placed.body.contains("刘主管"));
+    // The job is full now: the next person hears so and no code is sent for it.
+    let late = unique_phone();
+    let full = api
+        .post_form(
+            &path,
+            &[
+                ("name", "韩建国"),
+                ("phone", late.as_str()),
+                ("consent", "true"),
+                ("_lang", "zh-CN"),
+            ],
+        )
+        .await;
+    assert_eq!(full.status, 409, "{}", full.body);
+    assert!(full.body.contains("已经招满"), "{}", full.body);
+    assert!(latest_code(&api.state.app, &late).await.is_none());
 }

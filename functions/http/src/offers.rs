@@ -379,6 +379,18 @@ pub async fn apply(
             Err(ApplyCodeError::Apply(ApplyError::NotFound)) => {
                 Failure::NotFound { flavor, lang }.respond(&state, &station)
             }
+            Err(ApplyCodeError::Closed(closed)) => {
+                let outcome = match closed {
+                    ApplyOutcome::Full => "full",
+                    _ => "not_open",
+                };
+                page(
+                    &state,
+                    StatusCode::CONFLICT,
+                    "pages/applied.html",
+                    context! { outcome, ..context_of(&station, lang, "") },
+                )
+            }
             Err(e) => internal(&e, flavor, lang).respond(&state, &station),
         };
     }

@@ -170,6 +170,9 @@ pub enum ApplyCodeError {
     /// The code could not be sent (too many codes, or a failure).
     #[error(transparent)]
     Send(#[from] SendCodeError),
+    /// The job takes nobody now (full, closed): no code is sent for it.
+    #[error("the job takes no applications")]
+    Closed(ApplyOutcome),
 }
 
 /// The action name of applications in idempotency records.
@@ -765,6 +768,14 @@ impl App {
         let now = self.clock.now();
         let draft =
             WorkerDraft::parse(&station, &fields, station.today(now)).map_err(ApplyError::from)?;
+        // No SMS for a job nobody can take any more.
+        match job.status {
+            JobStatus::Published if job.open_places() > 0 => {}
+            JobStatus::Published | JobStatus::Filled => {
+                return Err(ApplyCodeError::Closed(ApplyOutcome::Full));
+            }
+            _ => return Err(ApplyCodeError::Closed(ApplyOutcome::NotOpen)),
+        }
         self.send_phone_code(&station, &draft.phone, draft.lang)
             .await?;
         Ok(draft.phone)
