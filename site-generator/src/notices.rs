@@ -1,6 +1,7 @@
 //! Notices rendered from the templates under `templates/notices/`: an SMS is
 //! `<kind>.sms.txt` (short, starting with the station's 【signature】, ending with the
-//! opt-out); an e-mail is `<kind>.email.html` and `<kind>.email.txt` with the subject
+//! opt-out, and carrying nothing the public typed: no names, titles or addresses; a job
+//! is named by its number and trade); an e-mail is `<kind>.email.html` and `<kind>.email.txt` with the subject
 //! from the catalogue. Every string comes from the catalogue in the recipient's
 //! language.
 
@@ -12,7 +13,7 @@ use lingong_core::{
     notices::{
         Notice, NoticeKind,
         port::{Address, Message, NoticeRenderer, RenderError},
-        sms_catalogue::template_sms,
+        sms_catalogue::{job_number, template_sms},
     },
     station::Station,
     worker::Channel,
@@ -21,7 +22,7 @@ use serde::Serialize;
 
 use crate::Renderer;
 
-/// Longest job title an SMS quotes, in characters.
+/// Longest course title an SMS quotes, in characters (titles staff typed).
 const SMS_TITLE_CHARS: usize = 18;
 
 /// The notice templates, with the public origin links are made absolute on.
@@ -49,8 +50,9 @@ struct StationNoticeView {
 
 #[derive(Serialize)]
 struct JobNoticeView {
+    /// The job's number (the end of its id), what SMS name a job by: never its title.
+    number: String,
     title: String,
-    title_short: String,
     trade: String,
     district: String,
     address: String,
@@ -79,6 +81,7 @@ struct NoticeView {
     reference: Option<String>,
     event_title: Option<String>,
     event_when: Option<String>,
+    code: Option<String>,
 }
 
 fn shorten(text: &str, max: usize) -> String {
@@ -127,8 +130,14 @@ impl NoticeTemplates {
                 )
             };
             JobNoticeView {
+                number: job_number(
+                    notice
+                        .job_id
+                        .as_deref()
+                        .or_else(|| notice.id.split('.').next())
+                        .unwrap_or_default(),
+                ),
                 title: job.title.clone(),
-                title_short: shorten(&job.title, SMS_TITLE_CHARS),
                 trade: station
                     .trade(&job.trade)
                     .map(|t| t.name.get(lang).to_owned())
@@ -199,6 +208,7 @@ impl NoticeTemplates {
                     local.format(t(lang, "notice.time_format"))
                 )
             }),
+            code: data.code.as_ref().map(|c| c.digits().to_owned()),
         }
     }
 
@@ -342,6 +352,7 @@ mod tests {
                     title: "家政服务员（育婴方向）免费培训".into(),
                     starts_at: "2026-12-05T01:30:00Z".parse().unwrap(),
                 }),
+                code: lingong_core::notices::OneTimeCode::parse("042917"),
             },
             now,
         )
@@ -407,7 +418,11 @@ mod tests {
                     message.text
                 );
                 assert!(!message.text.contains("{"), "{kind:?}: {}", message.text);
-                if !matches!(kind, NoticeKind::Unsubscribed | NoticeKind::SmsHelp) {
+                // A code is not a message one unsubscribes from.
+                if !matches!(
+                    kind,
+                    NoticeKind::Unsubscribed | NoticeKind::SmsHelp | NoticeKind::PhoneCode
+                ) {
                     assert!(
                         message.text.ends_with(t(lang, "notice.opt_out")),
                         "{kind:?}: {}",
@@ -451,6 +466,44 @@ mod tests {
         assert!(told.text.contains("家政服务员"), "{}", told.text);
         assert!(told.text.contains("12月5日 09:30"), "{}", told.text);
         assert!(told.text.ends_with("回复TD退订"), "{}", told.text);
+    }
+
+    #[test]
+    fn no_sms_carries_a_name_title_or_address_the_public_typed() {
+        // What members of the public typed: the worker's and contact's names, the job's
+        // title, address and employer. An SMS goes out under the station's signature, so
+        // none of it may ride along ("工资补贴请点 t.cn/A1b2" in a name was sent once).
+        let typed = [
+            "马秀英",
+            "王经理",
+            "小区楼道",
+            "<script>",
+            "南关街",
+            "物业服务公司",
+        ];
+        for kind in NoticeKind::ALL {
+            for lang in Lang::ALL {
+                let text = templates()
+                    .render(&notice(kind, lang, false), &station())
+                    .unwrap()
+                    .text;
+                for word in typed {
+                    assert!(!text.contains(word), "{kind:?} {lang:?}: {text}");
+                }
+            }
+        }
+        // The employer still learns whom to expect: the number, by job number.
+        let told = templates()
+            .render(
+                &notice(NoticeKind::WorkerPlaced, Lang::Zh, false),
+                &station(),
+            )
+            .unwrap()
+            .text;
+        assert!(
+            told.contains("13900000002") && told.contains("岗位号01JOB"),
+            "{told}"
+        );
     }
 
     #[test]

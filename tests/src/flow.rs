@@ -466,3 +466,41 @@ impl Fixture {
         lingong_core::matching::offer::link_signature(&self.app.secrets, &self.station.id, offer_id)
     }
 }
+
+/// The digits of the latest code SMS (验证码) waiting to go to `phone`, read from the
+/// notice in the store as its owner would read it from their phone.
+pub async fn latest_code(app: &App, phone: &str) -> Option<String> {
+    use lingong_core::{
+        keys,
+        notices::NoticeKind,
+        records::notice_from_item,
+        store::{Index, Query},
+    };
+    let station = app.stations.default_station().clone();
+    let page = app
+        .store
+        .query(&Query::index_newest_first(
+            Index::Gsi3,
+            keys::notices_in(&station.id, "due"),
+            100,
+        ))
+        .await
+        .expect("the notice queue");
+    page.items
+        .iter()
+        .filter_map(|item| notice_from_item(item).ok())
+        .filter(|n| n.kind == NoticeKind::PhoneCode && n.to.phone.as_str() == phone)
+        .max_by_key(|n| n.created_at)
+        .and_then(|n| n.data.code.map(|c| c.digits().to_owned()))
+}
+
+/// Asks for a code for `phone` the way the application form does and reads it from the
+/// SMS: what a person does before applying from the board.
+pub async fn phone_code(app: &App, phone: &str) -> String {
+    let station = app.stations.default_station().clone();
+    let number = lingong_core::phone::MobileNumber::parse("phone", phone).expect("a mobile number");
+    app.send_phone_code(&station, &number, lingong_core::Lang::Zh)
+        .await
+        .expect("a code sent");
+    latest_code(app, phone).await.expect("the code SMS")
+}

@@ -257,6 +257,22 @@ impl TestApi {
         .await
     }
 
+    /// Asks `POST /api/phone-codes` for a code for `phone` (from the address in
+    /// `headers`, if any) and reads it from the SMS notice, as the phone's owner would.
+    pub async fn phone_code(&self, phone: &str, headers: &[(&str, &str)]) -> String {
+        let sent = self
+            .post_json(
+                "/api/phone-codes",
+                &serde_json::json!({ "phone": phone }),
+                headers,
+            )
+            .await;
+        assert_eq!(sent.status, 202, "{}", sent.body);
+        crate::flow::latest_code(&self.state.app, phone)
+            .await
+            .expect("the code SMS")
+    }
+
     /// POSTs a url-encoded form to `path`.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let body: String = fields

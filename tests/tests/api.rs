@@ -66,6 +66,8 @@ lingong_tests::on_both_backends!(
     workers_can_be_listed_for_matching_by_trade_and_district,
     the_employer_manages_the_job_through_the_link,
     the_worker_manages_their_sign_up_through_the_link,
+    a_stranger_asking_for_the_link_does_not_kill_the_owners_link,
+    the_edit_form_tells_nobody_whether_a_number_is_registered,
     listing_filters_and_pages,
 );
 
@@ -388,16 +390,16 @@ async fn signing_up_again_sends_the_link_to_the_number_and_changes_nothing(backe
     assert_eq!(sent[0].to.phone.as_str(), "13900000002");
     let link = sent[0].data.link_path.clone().unwrap();
 
-    // That link works and shows the details as the owner left them; the old one stopped.
-    let old = api
-        .get(
-            &path_of(first["manage_url"].as_str().unwrap()),
-            &[("accept", "application/json")],
-        )
-        .await;
-    assert_eq!(old.status, 404);
+    // That link works and shows the details as the owner left them; the old one works
+    // until the new one is used (a stranger asking must not lock the owner out), then
+    // stops.
+    let old_link = path_of(first["manage_url"].as_str().unwrap());
+    let old = api.get(&old_link, &[("accept", "application/json")]).await;
+    assert_eq!(old.status, 200, "{}", old.body);
     let new = api.get(&link, &[("accept", "application/json")]).await;
     assert_eq!(new.status, 200, "{}", new.body);
+    let old = api.get(&old_link, &[("accept", "application/json")]).await;
+    assert_eq!(old.status, 404);
     assert_eq!(new.json()["worker"]["name"], "马秀英");
     assert_eq!(new.json()["worker"]["trades"], worker_body()["trades"]);
     assert_eq!(new.json()["worker"]["consent"]["version"], "2026-11-01");
@@ -526,6 +528,11 @@ async fn the_worker_manages_their_sign_up_through_the_link(backend: Backend) {
     let mut changed = worker_body();
     changed["action"] = json!("edit");
     changed["phone"] = json!("13900000077");
+    // A new number needs the code sent to it.
+    let refused = api.post_json(&link, &changed, &[]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("短信验证码"), "{}", refused.body);
+    changed["code"] = json!(api.phone_code("13900000077", &[]).await);
     let answer = api.post_json(&link, &changed, &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     // The new number is now the worker's identity: signing up with it finds them.
@@ -545,6 +552,7 @@ async fn the_worker_manages_their_sign_up_through_the_link(backend: Backend) {
     let mut taken = worker_body();
     taken["action"] = json!("edit");
     taken["phone"] = json!("13900000002");
+    taken["code"] = json!(api.phone_code("13900000002", &[]).await);
     let refused = api.post_json(&new_link, &taken, &[]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("另一位求职者"), "{}", refused.body);
@@ -623,6 +631,110 @@ async fn listing_filters_and_pages(backend: Backend) {
         .json();
     assert_eq!(third["jobs"].as_array().unwrap().len(), 1);
     assert!(third["next"].is_null());
+}
+
+async fn a_stranger_asking_for_the_link_does_not_kill_the_owners_link(backend: Backend) {
+    let api = test_api(backend).await;
+    let signed = api
+        .post_json("/api/workers", &worker_body(), &[])
+        .await
+        .json();
+    let id = signed["id"].as_str().unwrap().to_owned();
+    let owners = path_of(signed["manage_url"].as_str().unwrap());
+    let json = [("accept", "application/json")];
+    // A stranger types the number into "lost your link?" (and into the sign-up form).
+    let asked = api
+        .post_json("/api/workers/link", &json!({ "phone": "13900000002" }), &[])
+        .await;
+    assert!(asked.status < 300, "{}", asked.body);
+    let again = api.post_json("/api/workers", &worker_body(), &[]).await;
+    assert_eq!(again.status, 202, "{}", again.body);
+    // The owner's link still works, as often as they like.
+    for _ in 0..2 {
+        assert_eq!(api.get(&owners, &json).await.status, 200);
+    }
+    // The link sent to the number works too; once it is used, it is the link and the
+    // old one stops working.
+    let sent = latest_manage_link(&api, &id).await;
+    assert_ne!(sent, owners);
+    let opened = api.get(&sent, &json).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert_eq!(opened.json()["worker"]["id"], id.as_str());
+    assert_eq!(api.get(&owners, &json).await.status, 404);
+    assert_eq!(api.get(&sent, &json).await.status, 200);
+    // Nothing about the token is ever shown.
+    assert!(!opened.body.contains("token_hash"), "{}", opened.body);
+}
+
+async fn the_edit_form_tells_nobody_whether_a_number_is_registered(backend: Backend) {
+    let api = test_api(backend).await;
+    // A registered number, and a prober with their own manage link.
+    let registered = api.post_json("/api/workers", &worker_body(), &[]).await;
+    assert_eq!(registered.status, 201);
+    let mut prober = worker_body();
+    prober["phone"] = json!("13900000031");
+    let prober = api.post_json("/api/workers", &prober, &[]).await.json();
+    let link = path_of(prober["manage_url"].as_str().unwrap());
+    // The same answer for a registered number and a free one, with or without a guess.
+    let answer = |phone: &str, code: Option<&str>| {
+        let mut body = worker_body();
+        body["action"] = json!("edit");
+        body["phone"] = json!(phone);
+        if let Some(code) = code {
+            body["code"] = json!(code);
+        }
+        body
+    };
+    for code in [None, Some("123456")] {
+        let taken = api
+            .post_json(&link, &answer("13900000002", code), &[])
+            .await;
+        let free = api
+            .post_json(&link, &answer("13900000032", code), &[])
+            .await;
+        assert_eq!(taken.status, 422, "{}", taken.body);
+        assert_eq!((taken.status, &taken.body), (free.status, &free.body));
+        assert!(!taken.body.contains("另一位求职者"), "{}", taken.body);
+    }
+    // The form without scripts sends a code to the new number and asks for it, for
+    // any number alike; a manage link sends at most five such codes a day.
+    let form = |phone: &'static str| {
+        vec![
+            ("_action", "edit"),
+            ("name", "马秀英"),
+            ("phone", phone),
+            ("trades", "cleaning"),
+            ("districts", "chengzhong"),
+            ("channel", "sms"),
+            ("consent", "true"),
+            ("_lang", "zh-CN"),
+        ]
+    };
+    let phones = [
+        "13900000002",
+        "13900000041",
+        "13900000042",
+        "13900000043",
+        "13900000044",
+    ];
+    for phone in phones {
+        let asked = api.post_form(&link, &form(phone)).await;
+        assert_eq!(asked.status, 200, "{phone}: {}", asked.body);
+        assert!(
+            asked.body.contains("验证码已用短信发到新号码"),
+            "{}",
+            asked.body
+        );
+        assert!(asked.body.contains("name=\"code\""));
+    }
+    let sixth = api.post_form(&link, &form("13900000045")).await;
+    assert_eq!(sixth.status, 422, "{}", sixth.body);
+    assert!(sixth.body.contains("发送太频繁"), "{}", sixth.body);
+    assert!(
+        lingong_tests::flow::latest_code(&api.state.app, "13900000045")
+            .await
+            .is_none()
+    );
 }
 
 /// The manage link last sent to a worker's number (someone signed up with it again).

@@ -515,7 +515,7 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
     form.push("consent", "true");
     let first = f
         .app
-        .apply_to_job(None, &job.id, &form, None)
+        .apply_to_job(None, &job.id, &coded(&f, &form).await, None)
         .await
         .unwrap();
     let ApplyOutcome::Placed {
@@ -532,7 +532,7 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
     assert_eq!(worker.trades, ["cleaning"]);
     let again = f
         .app
-        .apply_to_job(None, &job.id, &form, None)
+        .apply_to_job(None, &job.id, &coded(&f, &form).await, None)
         .await
         .unwrap();
     // The same number again, without the request key that signed it up: whoever sent it
@@ -551,7 +551,7 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
     typed.push("consent", "true");
     let outcome = f
         .app
-        .apply_to_job(None, &second.id, &typed, None)
+        .apply_to_job(None, &second.id, &coded(&f, &typed).await, None)
         .await
         .unwrap();
     assert!(
@@ -574,7 +574,7 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
     assert_eq!(notice.to.phone, registered.phone);
     // Typed again: no second offer or message.
     f.app
-        .apply_to_job(None, &second.id, &typed, None)
+        .apply_to_job(None, &second.id, &coded(&f, &typed).await, None)
         .await
         .unwrap();
     assert_eq!(f.offers(&second.id).await.len(), 1);
@@ -606,12 +606,22 @@ async fn applying_from_the_board_signs_up_and_takes_a_place(backend: Backend) {
     other.push("consent", "true");
     assert!(matches!(
         f.app
-            .apply_to_job(None, &job.id, &other, None)
+            .apply_to_job(None, &job.id, &coded(&f, &other).await, None)
             .await
             .unwrap(),
         ApplyOutcome::Full
     ));
     let _: Fixture = f;
+}
+
+/// `form` with a fresh code for its number, as its owner types it from the SMS (a
+/// minute after the last one: one code a minute per number).
+async fn coded(f: &Fixture, form: &RawInput) -> RawInput {
+    f.clock.advance(chrono::Duration::seconds(61));
+    let code = lingong_tests::flow::phone_code(&f.app, form.text("phone")).await;
+    let mut coded = form.clone();
+    coded.push("code", code);
+    coded
 }
 
 async fn a_worker_holds_one_place_per_day(backend: Backend) {

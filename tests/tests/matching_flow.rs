@@ -307,7 +307,7 @@ async fn sms_workers_get_offers_through_sns_and_answer_by_sms() {
     let offers = sms_sent_to(&e164(&worker_phone)).await;
     assert_eq!(offers.len(), 1, "{offers:?}");
     assert!(
-        offers[0].starts_with("【零工驿站】岗位通知：小区楼道保洁，城中区"),
+        offers[0].starts_with("【零工驿站】岗位通知：保洁，城中区"),
         "{}",
         offers[0]
     );
@@ -338,10 +338,12 @@ async fn sms_workers_get_offers_through_sns_and_answer_by_sms() {
 
     let to_employer = sms_sent_to(&e164(&employer_phone)).await;
     assert_eq!(to_employer.len(), 1, "{to_employer:?}");
-    assert!(to_employer[0].contains("马有才") && to_employer[0].contains(&worker_phone));
+    // The worker's number, never their name (names the public typed stay out of SMS).
+    assert!(to_employer[0].contains(&worker_phone) && !to_employer[0].contains("马有才"));
     let to_worker = sms_sent_to(&e164(&worker_phone)).await;
     assert_eq!(to_worker.len(), 2, "{to_worker:?}");
-    assert!(to_worker[1].contains("上岗确认") && to_worker[1].contains("王经理"));
+    assert!(to_worker[1].contains("上岗确认") && to_worker[1].contains(&employer_phone));
+    assert!(!to_worker[1].contains("王经理") && !to_worker[1].contains("小区楼道保洁"));
     let _ = worker_id;
 
     // Unsigned or stale calls are refused and change nothing.

@@ -8,7 +8,7 @@
 use lingong_core::matching::offer::link_signature;
 use lingong_tests::{
     Backend, TestApi, count_records,
-    flow::{app_on, unique_phone},
+    flow::{app_on, latest_code, unique_phone},
     test_api,
 };
 use serde_json::{Value, json};
@@ -18,6 +18,11 @@ const STATION: &str = "xining-chengzhong";
 lingong_tests::on_both_backends!(
     offer_links_show_the_job_and_take_answers,
     applying_from_the_board_is_checked_and_idempotent,
+    an_invented_number_cannot_apply_or_learn_the_contact,
+    a_code_dies_after_five_wrong_tries,
+    a_code_works_for_ten_minutes_then_expires,
+    codes_are_limited_per_number_even_in_a_burst,
+    the_form_without_scripts_asks_the_code_again_when_it_is_wrong,
     sms_replies_need_a_valid_signature_and_a_mobile_number,
 );
 
@@ -183,12 +188,30 @@ async fn applying_from_the_board_is_checked_and_idempotent(backend: Backend) {
     );
     assert_eq!(count_records(&*api.store.store, STATION).await, before);
 
-    // A good application: signed up, placed, the contact shown, a manage link given.
+    // A good application, in two steps that need no script: the number first, and a
+    // code goes to it by SMS (nothing else is stored, no contact shown)...
     let phone = unique_phone();
+    let step_one = [
+        ("name", "马秀英"),
+        ("phone", phone.as_str()),
+        ("consent", "true"),
+        ("_nonce", "apply-nonce-0001"),
+        ("_lang", "zh-CN"),
+    ];
+    let asked = api.post_form(&path, &step_one).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains("验证码已用短信发到"), "{}", asked.body);
+    assert!(asked.body.contains("name=\"code\""), "{}", asked.body);
+    assert!(!asked.body.contains("刘主管"), "no contact before the code");
+    let (_, workers, _) = count_records(&*api.store.store, STATION).await;
+    assert_eq!(workers, before.1);
+    // ...then the code from the SMS: signed up, placed, the contact shown, a manage link.
+    let code = latest_code(&api.state.app, &phone).await.unwrap();
     let good = [
         ("name", "马秀英"),
         ("phone", phone.as_str()),
         ("consent", "true"),
+        ("code", code.as_str()),
         ("_nonce", "apply-nonce-0001"),
         ("_lang", "zh-CN"),
     ];
@@ -205,10 +228,12 @@ async fn applying_from_the_board_is_checked_and_idempotent(backend: Backend) {
     assert!(again.body.contains("已经报名过"));
     // Full now: the next applicant hears so (409) and is not signed up.
     let (_, workers_before, _) = count_records(&*api.store.store, STATION).await;
+    let other_phone = unique_phone();
+    let code = api.phone_code(&other_phone, &[]).await;
     let other = api
         .post_json(
             &path,
-            &json!({ "name": "韩建国", "phone": unique_phone(), "consent": true }),
+            &json!({ "name": "韩建国", "phone": other_phone, "consent": true, "code": code }),
             &[],
         )
         .await;
@@ -289,4 +314,278 @@ async fn sms_replies_need_a_valid_signature_and_a_mobile_number(backend: Backend
     let answer = api.call(request).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json()["result"], "unsubscribed");
+}
+
+/// A JSON application for `phone`, with `code` if one is given.
+fn application(phone: &str, code: Option<&str>, lang: &str) -> Value {
+    let mut body = json!({ "name": "冒名者", "phone": phone, "consent": true, "_lang": lang });
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
+    body
+}
+
+/// An address of its own for each request, so these tests meet only the limits they
+/// are about (the per-address quota is tested elsewhere).
+fn fresh_address() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)
+}
+
+async fn apply_json(api: &TestApi, path: &str, body: &Value) -> lingong_tests::Answer {
+    let address = fresh_address();
+    api.post_json(path, body, &[("x-forwarded-for", address.as_str())])
+        .await
+}
+
+async fn code_for(api: &TestApi, phone: &str) -> String {
+    let address = fresh_address();
+    api.phone_code(phone, &[("x-forwarded-for", address.as_str())])
+        .await
+}
+
+async fn places_taken(api: &TestApi, job_id: &str) -> u16 {
+    let app = &api.state.app;
+    let station = app.stations.default_station().clone();
+    app.job(&station, job_id).await.unwrap().unwrap().placed
+}
+
+async fn an_invented_number_cannot_apply_or_learn_the_contact(backend: Backend) {
+    let api = test_api(backend).await;
+    let job_id = post_job(&api, 3).await;
+    let path = format!("/api/jobs/{job_id}/apply");
+    let before = count_records(&*api.store.store, STATION).await;
+    // Four invented numbers, no code: each refused, clearly, in the reader's language.
+    for (i, lang) in ["zh-CN", "en", "zh-CN", "en"].into_iter().enumerate() {
+        let answer = apply_json(&api, &path, &application(&unique_phone(), None, lang)).await;
+        assert_eq!(answer.status, 422, "{i}: {}", answer.body);
+        let errors = answer.json()["errors"].clone();
+        assert_eq!(errors[0]["field"], "code", "{errors}");
+        let message = errors[0]["message"].as_str().unwrap();
+        if lang == "en" {
+            assert!(message.contains("code we sent"), "{message}");
+        } else {
+            assert!(message.contains("短信验证码"), "{message}");
+        }
+        assert!(!answer.body.contains("刘主管") && !answer.body.contains("contact_phone"));
+    }
+    // A made-up code is no better.
+    let guessed = apply_json(
+        &api,
+        &path,
+        &application(&unique_phone(), Some("123456"), "zh-CN"),
+    )
+    .await;
+    assert_eq!(guessed.status, 422, "{}", guessed.body);
+    assert!(
+        guessed.body.contains("验证码已过期或已失效"),
+        "{}",
+        guessed.body
+    );
+    // Nothing stored: no worker, no place taken.
+    assert_eq!(count_records(&*api.store.store, STATION).await, before);
+    assert_eq!(places_taken(&api, &job_id).await, 0);
+}
+
+async fn a_code_dies_after_five_wrong_tries(backend: Backend) {
+    let api = test_api(backend).await;
+    let job_id = post_job(&api, 1).await;
+    let path = format!("/api/jobs/{job_id}/apply");
+    let phone = unique_phone();
+    let code = code_for(&api, &phone).await;
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    // Five wrong tries, straight at the use case (the route's per-number form quota
+    // would refuse the later ones first).
+    for i in 1..=5 {
+        let mut input = lingong_core::input::RawInput::new();
+        for (name, value) in [
+            ("name", "冒名者"),
+            ("phone", phone.as_str()),
+            ("consent", "true"),
+            ("code", wrong),
+        ] {
+            input.push(name, value);
+        }
+        let refused = api
+            .state
+            .app
+            .apply_to_job(None, &job_id, &input, None)
+            .await;
+        let Err(lingong_core::app::ApplyError::Invalid(invalid)) = refused else {
+            panic!("{i}: {refused:?}");
+        };
+        let expected = if i < 5 {
+            "error.code_wrong"
+        } else {
+            "error.code_used_up"
+        };
+        assert_eq!(invalid.0[0].field, "code");
+        assert_eq!(invalid.0[0].key, expected, "{i}");
+    }
+    // The right code after that: the code is dead, nothing happens.
+    let late = apply_json(&api, &path, &application(&phone, Some(&code), "zh-CN")).await;
+    assert_eq!(late.status, 422, "{}", late.body);
+    assert!(late.body.contains("输错次数太多"), "{}", late.body);
+    let (_, workers, _) = count_records(&*api.store.store, STATION).await;
+    assert_eq!(workers, 0);
+    assert_eq!(places_taken(&api, &job_id).await, 0);
+    // A new code (a minute later) works.
+    api.clock.advance(chrono::Duration::seconds(61));
+    let fresh = code_for(&api, &phone).await;
+    let placed = apply_json(&api, &path, &application(&phone, Some(&fresh), "zh-CN")).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+}
+
+async fn a_code_works_for_ten_minutes_then_expires(backend: Backend) {
+    let api = test_api(backend).await;
+    let job_id = post_job(&api, 2).await;
+    let path = format!("/api/jobs/{job_id}/apply");
+    // Right code, nine and a half minutes later: the application goes through.
+    let phone = unique_phone();
+    let code = code_for(&api, &phone).await;
+    api.clock.advance(chrono::Duration::seconds(570));
+    let placed = apply_json(&api, &path, &application(&phone, Some(&code), "zh-CN")).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(placed.json()["contact_name"], "刘主管");
+    // A code is used once: the same code again finds nothing live.
+    let again = apply_json(&api, &path, &application(&phone, Some(&code), "zh-CN")).await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    // Right code, eleven minutes later: expired, nothing stored.
+    let late_phone = unique_phone();
+    let code = code_for(&api, &late_phone).await;
+    api.clock.advance(chrono::Duration::minutes(11));
+    let before = count_records(&*api.store.store, STATION).await;
+    let late = apply_json(&api, &path, &application(&late_phone, Some(&code), "en")).await;
+    assert_eq!(late.status, 422, "{}", late.body);
+    assert!(late.body.contains("expired"), "{}", late.body);
+    assert_eq!(count_records(&*api.store.store, STATION).await, before);
+    assert_eq!(places_taken(&api, &job_id).await, 1);
+}
+
+async fn codes_are_limited_per_number_even_in_a_burst(backend: Backend) {
+    let api = test_api(backend).await;
+    let phone = unique_phone();
+    // Twenty at once for one number (each from its own address): exactly one is sent.
+    let answers = futures::future::join_all((0..20).map(|_| {
+        let api = &api;
+        let phone = phone.clone();
+        async move {
+            let address = fresh_address();
+            api.post_json(
+                "/api/phone-codes",
+                &json!({ "phone": phone }),
+                &[("x-forwarded-for", address.as_str())],
+            )
+            .await
+            .status
+        }
+    }))
+    .await;
+    assert_eq!(
+        answers.iter().filter(|s| **s == 202).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| *s == 202 || *s == 429),
+        "{answers:?}"
+    );
+    // One a minute, five an hour: of six more sends a minute apart, four go.
+    let app = &api.state.app;
+    let station = app.stations.default_station().clone();
+    let number = lingong_core::phone::MobileNumber::parse("phone", &phone).unwrap();
+    let mut sent = 1;
+    for _ in 0..6 {
+        api.clock.advance(chrono::Duration::seconds(61));
+        match app
+            .send_phone_code(&station, &number, lingong_core::Lang::Zh)
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(lingong_core::app::SendCodeError::TooSoon { .. }) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(sent, 5);
+    // Another number is not held back by this one.
+    code_for(&api, &unique_phone()).await;
+    // A number that is not a mobile number gets no code, in plain words.
+    let address = fresh_address();
+    let bad = api
+        .post_json(
+            "/api/phone-codes",
+            &json!({ "phone": "12345", "_lang": "en" }),
+            &[("x-forwarded-for", address.as_str())],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+}
+
+async fn the_form_without_scripts_asks_the_code_again_when_it_is_wrong(backend: Backend) {
+    let api = test_api(backend).await;
+    let job_id = post_job(&api, 1).await;
+    let path = format!("/api/jobs/{job_id}/apply");
+    let phone = unique_phone();
+    let post = |code: Option<&str>| {
+        let api = &api;
+        let path = path.clone();
+        let mut fields = vec![
+            ("name", "马秀英".to_owned()),
+            ("phone", phone.clone()),
+            ("consent", "true".to_owned()),
+            ("_lang", "en".to_owned()),
+        ];
+        if let Some(code) = code {
+            fields.push(("code", code.to_owned()));
+        }
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            api.post_form(&path, &pairs).await
+        }
+    };
+    let asked = post(None).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains("We have sent a code by SMS"),
+        "{}",
+        asked.body
+    );
+    // Asking again at once: no second SMS; the code already sent still works.
+    let again = post(None).await;
+    assert_eq!(again.status, 429, "{}", again.body);
+    assert!(again.body.contains("asked for too often"), "{}", again.body);
+    let code = latest_code(&api.state.app, &phone).await.unwrap();
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let refused = post(Some(wrong)).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("That code is not right"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("name=\"code\""),
+        "still on the code step"
+    );
+    assert!(!refused.body.contains("刘主管"));
+    let placed = post(Some(&code)).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert!(placed.body.contains("刘主管"));
+    // The job is full now: the next person hears so and no code is sent for it.
+    let late = unique_phone();
+    let full = api
+        .post_form(
+            &path,
+            &[
+                ("name", "韩建国"),
+                ("phone", late.as_str()),
+                ("consent", "true"),
+                ("_lang", "zh-CN"),
+            ],
+        )
+        .await;
+    assert_eq!(full.status, 409, "{}", full.body);
+    assert!(full.body.contains("已经招满"), "{}", full.body);
+    assert!(latest_code(&api.state.app, &late).await.is_none());
 }

@@ -43,10 +43,11 @@ async fn placed(api: &TestApi, phone: &str, employer_phone: &str) -> (String, St
     assert_eq!(job.status, 201, "{}", job.body);
     let job_id = job.json()["id"].as_str().unwrap().to_owned();
     // Applying from the board signs the worker up and takes the place.
+    let code = api.phone_code(phone, &[("x-forwarded-for", phone)]).await;
     let applied = api
         .post_json(
             &format!("/api/jobs/{job_id}/apply"),
-            &json!({"name": "马秀英", "phone": phone, "consent": true}),
+            &json!({"name": "马秀英", "phone": phone, "consent": true, "code": code}),
             &[("x-forwarded-for", phone)],
         )
         .await;

@@ -51,10 +51,11 @@ async fn worker_id(api: &TestApi, phone: &str) -> String {
 }
 
 async fn apply(api: &TestApi, job_id: &str, name: &str, phone: &str) {
+    let code = api.phone_code(phone, &[("x-forwarded-for", phone)]).await;
     let answer = api
         .post_json(
             &format!("/api/jobs/{job_id}/apply"),
-            &json!({"name": name, "phone": phone, "consent": true}),
+            &json!({"name": name, "phone": phone, "consent": true, "code": code}),
             &[("x-forwarded-for", phone)],
         )
         .await;

@@ -765,6 +765,7 @@ fn filler_worker(
         updated_at: at,
         version: 1,
         manage_token_hash: lingong_core::secrets::ManageToken::from_link("x").hash(),
+        pending_token_hash: None,
         lang: lingong_core::Lang::Zh,
         hold: None,
     }

@@ -16,6 +16,7 @@ mod workers;
 // Matching and notices (issue 4):
 mod blocks;
 pub mod offers;
+pub mod phone_code;
 pub mod sms;
 pub mod sweep;
 
@@ -28,8 +29,10 @@ pub use events::{EventError, register_action};
 pub use jobs::{ConfirmOutcome, JobFilter, POST_JOB};
 pub use moderation::{StaffActionError, StationSettings};
 pub use offers::{
-    Answer, AnswerOutcome, ApplyError, ApplyOutcome, OfferError, OfferView, PlaceOutcome,
+    Answer, AnswerOutcome, ApplyCodeError, ApplyError, ApplyOutcome, OfferError, OfferView,
+    PlaceOutcome,
 };
+pub use phone_code::{CodeCheck, RequestCodeError, SendCodeError};
 pub use policy::PolicyError;
 pub use privacy::{ERASED, ErasedBy, Erasure, WorkerExport};
 pub use reports::{Filed, ReportError, report_action};

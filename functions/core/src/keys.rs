@@ -41,6 +41,7 @@
 //! | training course | `ST#s#COURSE#<id>` | `COURSE` | — | — | `ST#s#COURSES` / `<starts_at>#<id>` |
 //! | course registration | `ST#s#COURSE#<course id>` | `REG#<phone key>` (`REG#erased-<id>` once erased) | — | while named: `ST#s#REGPHONE#<phone key>` / `<created_at>#<course id>` | — |
 //! | livestream event | `ST#s#LIVE#<id>` | `LIVE` | — | — | `ST#s#LIVES` / `<starts_at>#<id>` |
+//! | one-time phone code (验证码) | `ST#s#PHONECODE#<phone key>` | `CODE` | — | — | — (TTL: code expiry) |
 //! | staff-edited policy page | `ST#s#POLICY#<slug>` | `POLICY#<lang>` | — | — | `ST#s#POLICIES` / `<slug>#<lang>` |
 //!
 //! `<phone key>` is a keyed hash of the number (see [`crate::secrets`]): phone numbers
@@ -568,4 +569,9 @@ pub fn policy_page(station: &StationId, slug: &str, lang: &str) -> Key {
 /// gsi3 partition: the policy pages staff stored.
 pub fn policy_pages(station: &StationId) -> String {
     format!("{}POLICIES", prefix(station))
+}
+
+/// The live one-time code of a phone number (one at a time: a new code replaces it).
+pub fn phone_code(station: &StationId, phone_key: &str) -> Key {
+    Key::new(format!("{}PHONECODE#{phone_key}", prefix(station)), "CODE")
 }

@@ -79,6 +79,25 @@ impl Limit {
         max: 60,
         window_secs: 3600,
     };
+    /// One-time codes sent to one number: 1 per minute.
+    pub const PHONE_CODE_GAP: Limit = Limit {
+        name: "phone-code-gap",
+        max: 1,
+        window_secs: 60,
+    };
+    /// One-time codes sent to one number: 5 per hour.
+    pub const PHONE_CODE_HOUR: Limit = Limit {
+        name: "phone-code-hour",
+        max: 5,
+        window_secs: 3600,
+    };
+    /// Codes one worker's manage link sends to new numbers: 5 per day, so a manage link
+    /// is no way to send SMS to many numbers.
+    pub const NUMBER_CHANGE: Limit = Limit {
+        name: "number-change",
+        max: 5,
+        window_secs: 24 * 3600,
+    };
     /// Public form submissions per phone number: 5 per hour.
     pub const FORM_PHONE: Limit = Limit {
         name: "form-phone",

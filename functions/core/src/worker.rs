@@ -271,6 +271,11 @@ pub struct Worker {
     pub version: u64,
     /// Hash of the worker's manage token.
     pub manage_token_hash: TokenHash,
+    /// Hash of a manage token sent to the worker's number or address and not used yet.
+    /// Until it is used the old link keeps working, so a stranger who types the number
+    /// into "lost your link?" cannot lock the owner out; its first use makes it the link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_token_hash: Option<TokenHash>,
     /// The language of their notices (the language they signed up in).
     #[serde(default)]
     pub lang: Lang,

@@ -112,6 +112,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Matching and notices (issue 4):
         .route("/api/offers/{id}", get(offers::show).post(offers::answer))
         .route("/api/jobs/{id}/apply", axum::routing::post(offers::apply))
+        .route("/api/phone-codes", axum::routing::post(offers::send_code))
         .route(
             "/api/jobs/{id}/confirm",
             get(jobs::confirm_page).post(jobs::confirm),

@@ -14,7 +14,9 @@ use axum::{
 use lingong_core::{
     Lang,
     app::{
-        Answer, AnswerOutcome, ApplyError, ApplyOutcome, InboundError, OfferError, OfferView,
+        Answer, AnswerOutcome, ApplyCodeError, ApplyError, ApplyOutcome, InboundError, OfferError,
+        OfferView, RequestCodeError, SendCodeError,
+        phone_code::{CODE_FIELD, CODE_MINUTES},
         sms::verify_inbound,
     },
     i18n::t,
@@ -311,6 +313,88 @@ pub async fn apply(
         Ok(None) => return Failure::NotFound { flavor, lang }.respond(&state, &station),
         Err(e) => return internal(&e, flavor, lang).respond(&state, &station),
     };
+    let action_url = format!("/api/jobs/{id}/apply");
+    let code_typed = submitted
+        .input
+        .one(CODE_FIELD)
+        .is_some_and(|c| !c.trim().is_empty());
+    // Step 1 of the form without scripts: no code yet, so one is sent to the number
+    // (JSON clients ask `POST /api/phone-codes` first and are refused without a code).
+    if flavor == Flavor::Html && !code_typed {
+        let step = |status, form: FormState, code_sent: Option<String>| {
+            page(
+                &state,
+                status,
+                "pages/apply.html",
+                context! {
+                    form => Serde(form),
+                    job => Serde(job_view(&job, &station, lang)),
+                    action_url => action_url.clone(),
+                    code_step => true,
+                    code_sent,
+                    ..context_of(&station, lang, "")
+                },
+            )
+        };
+        return match state
+            .app
+            .request_apply_code(Some(station.id.as_str()), &id, &submitted.input)
+            .await
+        {
+            Ok(phone) => {
+                reservation.keep();
+                let sent = lingong_core::i18n::tf(
+                    lang,
+                    "phone_code.sent",
+                    &[("phone", phone.masked().into())],
+                );
+                step(
+                    StatusCode::OK,
+                    FormState::from_input(&submitted.input, None, lang),
+                    Some(sent),
+                )
+            }
+            Err(ApplyCodeError::Send(SendCodeError::TooSoon { .. })) => {
+                let invalid = Invalid::one(FieldError::new(CODE_FIELD, "error.code_wait"));
+                step(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    FormState::from_input(&submitted.input, Some(&invalid), lang),
+                    None,
+                )
+            }
+            Err(ApplyCodeError::Apply(ApplyError::Invalid(invalid)))
+            | Err(ApplyCodeError::Send(SendCodeError::Invalid(invalid))) => {
+                let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
+                page(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "pages/apply.html",
+                    context! {
+                        form => Serde(form),
+                        job => Serde(job_view(&job, &station, lang)),
+                        action_url,
+                        ..context_of(&station, lang, "")
+                    },
+                )
+            }
+            Err(ApplyCodeError::Apply(ApplyError::NotFound)) => {
+                Failure::NotFound { flavor, lang }.respond(&state, &station)
+            }
+            Err(ApplyCodeError::Closed(closed)) => {
+                let outcome = match closed {
+                    ApplyOutcome::Full => "full",
+                    _ => "not_open",
+                };
+                page(
+                    &state,
+                    StatusCode::CONFLICT,
+                    "pages/applied.html",
+                    context! { outcome, ..context_of(&station, lang, "") },
+                )
+            }
+            Err(e) => internal(&e, flavor, lang).respond(&state, &station),
+        };
+    }
     let result = state
         .app
         .apply_to_job(
@@ -320,7 +404,6 @@ pub async fn apply(
             key.as_ref(),
         )
         .await;
-    let action_url = format!("/api/jobs/{id}/apply");
     let (status, outcome) = match &result {
         Ok(ApplyOutcome::Placed { newly: true, .. }) => (StatusCode::CREATED, "placed"),
         Ok(ApplyOutcome::Placed { newly: false, .. }) => (StatusCode::OK, "placed"),
@@ -405,6 +488,8 @@ pub async fn apply(
             }
             .respond(&state, &station),
             Flavor::Html => {
+                // A wrong or dead code keeps the person on the code step.
+                let code_step = invalid.0.iter().any(|e| e.field == CODE_FIELD);
                 let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
                 page(
                     &state,
@@ -414,6 +499,7 @@ pub async fn apply(
                         form => Serde(form),
                         job => Serde(job_view(&job, &station, lang)),
                         action_url,
+                        code_step,
                         ..context_of(&station, lang, "")
                     },
                 )
@@ -425,6 +511,60 @@ pub async fn apply(
         Err(e @ (ApplyError::Store(_) | ApplyError::Secret(_))) => {
             internal(&e, flavor, lang).respond(&state, &station)
         }
+    }
+}
+
+/// `POST /api/phone-codes`: a one-time code by SMS to `phone` (with `station`,
+/// `_lang`), for clients that apply with JSON: they send the code back as `code`. The
+/// form without scripts gets its code from the apply route itself (step 1). Answers 202
+/// without saying whether the number is registered.
+pub async fn send_code(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (submitted, station) = match request::read_public(&state, &headers, body).await {
+        Ok(read) => read,
+        Err(response) => return response,
+    };
+    let (flavor, lang) = (submitted.flavor, submitted.lang);
+    // Honeypot, proof of work and the per-address quota; the per-number limits are
+    // the code's own (one a minute, five an hour), so no form-per-number hit here.
+    let crate::guard::Admitted { reservation, .. } =
+        match crate::guard::admit(&state, &headers, &submitted, &station, "phone_code", "").await {
+            Ok(admitted) => admitted,
+            Err(failure) => return failure.respond(&state, &station),
+        };
+    match state
+        .app
+        .request_phone_code(Some(station.id.as_str()), &submitted.input)
+        .await
+    {
+        Ok(_) => {
+            reservation.keep();
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({
+                    "result": "code_sent",
+                    "expires_in": CODE_MINUTES * 60,
+                    "message": t(lang, "phone_code.sent_json"),
+                })),
+            )
+                .into_response()
+        }
+        Err(RequestCodeError::UnknownStation) => {
+            Failure::NotFound { flavor, lang }.respond(&state, &station)
+        }
+        Err(RequestCodeError::Send(SendCodeError::Invalid(invalid))) => Failure::Invalid {
+            flavor,
+            lang,
+            invalid,
+        }
+        .respond(&state, &station),
+        Err(RequestCodeError::Send(SendCodeError::TooSoon { .. })) => {
+            Failure::Limited { flavor, lang }.respond(&state, &station)
+        }
+        Err(RequestCodeError::Send(e)) => internal(&e, flavor, lang).respond(&state, &station),
     }
 }
 

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use lingong_core::{
-    app::{ErasedBy, ManageError, Outcome, Submission},
+    app::{ErasedBy, ManageError, Outcome, Submission, phone_code::CODE_FIELD},
     job::Source,
     problem::{FieldError, Invalid},
     secrets::ManageToken,
@@ -200,6 +200,31 @@ fn manage_page_response(
     action_url: &str,
     done: Option<&str>,
 ) -> Response {
+    manage_page_with_code(
+        state,
+        (station, lang),
+        status,
+        worker,
+        form,
+        action_url,
+        done,
+        (false, None),
+    )
+}
+
+/// The manage page; `(code_step, code_sent)` shows the code field for a new number and
+/// says where the code went.
+#[allow(clippy::too_many_arguments)]
+fn manage_page_with_code(
+    state: &AppState,
+    (station, lang): (&Station, lingong_core::Lang),
+    status: StatusCode,
+    worker: &Worker,
+    form: FormState,
+    action_url: &str,
+    done: Option<&str>,
+    (code_step, code_sent): (bool, Option<String>),
+) -> Response {
     let done = done.filter(|d| matches!(*d, "saved" | "withdrawn"));
     page(
         state,
@@ -210,6 +235,8 @@ fn manage_page_response(
             form => Serde(form),
             action_url,
             done,
+            code_step,
+            code_sent,
             ..context_of(station, lang, ""),
         },
     )
@@ -303,6 +330,62 @@ pub async fn manage_action(
         )
         .await;
     }
+    let code_typed = submitted
+        .input
+        .one(CODE_FIELD)
+        .is_some_and(|c| !c.trim().is_empty());
+    // A new number on the form without scripts: first a code goes to it, and the form
+    // comes back asking for it (JSON clients ask `POST /api/phone-codes` themselves).
+    if action == "edit" && flavor == Flavor::Html && !code_typed {
+        match state
+            .app
+            .request_edit_code(station_id, &id, &token, &submitted.input)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(phone)) => {
+                let worker = match state.app.worker_for_manage(station_id, &id, &token).await {
+                    Ok(worker) => worker,
+                    Err(e) => return manage_failure(e, flavor, lang).respond(&state, &station),
+                };
+                let sent = lingong_core::i18n::tf(
+                    lang,
+                    "phone_code.sent_new",
+                    &[("phone", phone.masked().into())],
+                );
+                let action_url = state.manage_path("workers", &station, &worker.id, token.as_str());
+                return manage_page_with_code(
+                    &state,
+                    (&station, lang),
+                    StatusCode::OK,
+                    &worker,
+                    FormState::from_input(&submitted.input, None, lang),
+                    &action_url,
+                    None,
+                    (true, Some(sent)),
+                );
+            }
+            Err(ManageError::Invalid(invalid)) => {
+                let worker = match state.app.worker_for_manage(station_id, &id, &token).await {
+                    Ok(worker) => worker,
+                    Err(e) => return manage_failure(e, flavor, lang).respond(&state, &station),
+                };
+                let code_step = invalid.0.iter().any(|e| e.field == CODE_FIELD);
+                let action_url = state.manage_path("workers", &station, &worker.id, token.as_str());
+                return manage_page_with_code(
+                    &state,
+                    (&station, lang),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &worker,
+                    FormState::from_input(&submitted.input, Some(&invalid), lang),
+                    &action_url,
+                    None,
+                    (code_step, None),
+                );
+            }
+            Err(e) => return manage_failure(e, flavor, lang).respond(&state, &station),
+        }
+    }
     let result = match action.as_str() {
         "withdraw" => state.app.withdraw_worker(station_id, &id, &token).await,
         "edit" => {
@@ -339,10 +422,11 @@ pub async fn manage_action(
         (Err(ManageError::Invalid(invalid)), Flavor::Html) => {
             match state.app.worker_for_manage(station_id, &id, &token).await {
                 Ok(worker) => {
+                    let code_step = invalid.0.iter().any(|e| e.field == CODE_FIELD);
                     let form = FormState::from_input(&submitted.input, Some(&invalid), lang);
                     let action_url =
                         state.manage_path("workers", &station, &worker.id, token.as_str());
-                    manage_page_response(
+                    manage_page_with_code(
                         &state,
                         (&station, lang),
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -350,6 +434,7 @@ pub async fn manage_action(
                         form,
                         &action_url,
                         None,
+                        (code_step, None),
                     )
                 }
                 Err(e) => manage_failure(e, flavor, lang).respond(&state, &station),

@@ -123,6 +123,7 @@ pub fn worker(n: u32, status: WorkerStatus) -> Worker {
         updated_at: at,
         version: 1,
         manage_token_hash: ManageToken::from_link("fixture").hash(),
+        pending_token_hash: None,
         hold: None,
         lang: Default::default(),
     }

@@ -5,7 +5,10 @@
 
 use std::time::Duration as StdDuration;
 
-use super::{App, Submission, SubmitError};
+use super::{
+    App, Submission, SubmitError,
+    phone_code::{CODE_FIELD, SendCodeError},
+};
 use crate::{
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
@@ -156,6 +159,20 @@ pub enum ApplyError {
     /// No randomness.
     #[error(transparent)]
     Secret(#[from] SecretError),
+}
+
+/// Why the code for an application was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyCodeError {
+    /// The application itself is wrong (no such job, bad fields).
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// The code could not be sent (too many codes, or a failure).
+    #[error(transparent)]
+    Send(#[from] SendCodeError),
+    /// The job takes nobody now (full, closed): no code is sent for it.
+    #[error("the job takes no applications")]
+    Closed(ApplyOutcome),
 }
 
 /// The action name of applications in idempotency records.
@@ -586,18 +603,28 @@ impl App {
         // The request's key is remembered under `apply` once a place is held (so a
         // retried form is known as one); the sign-up inside uses a key derived from it.
         let fingerprint = input.fingerprint(APPLY);
-        let claim = match key {
-            None => None,
+        let (claim, replay) = match key {
+            None => (None, false),
             Some(key) => {
                 match idempotency::check(&*self.store, &station.id, key, APPLY, &fingerprint, now)
                     .await?
                 {
                     Prior::Mismatch => return Err(ApplyError::KeyReused),
-                    Prior::Replay(_) => None,
-                    Prior::Fresh(condition) => Some((key, condition)),
+                    Prior::Replay(_) => (None, true),
+                    Prior::Fresh(condition) => (Some((key, condition)), false),
                 }
             }
         };
+        // Only the phone's owner may apply with it: the code sent to it must come back.
+        // A retry of an application already made used its code the first time.
+        if !replay {
+            let check = self
+                .check_phone_code(&station, &draft.phone, input.one(CODE_FIELD))
+                .await?;
+            if let Some(problem) = check.problem() {
+                return Err(ApplyError::Invalid(Invalid::one(problem)));
+            }
+        }
         let signup_key =
             key.map(|k| IdempotencyKey::from_fingerprint(&format!("apply:{}", k.hash())));
         let key = signup_key.as_ref();
@@ -708,6 +735,50 @@ impl App {
             PlaceOutcome::NotOpen => ApplyOutcome::NotOpen,
             PlaceOutcome::BusyDates => ApplyOutcome::BusyDates,
         })
+    }
+
+    /// The first step of applying from a form without scripts: the fields are checked
+    /// as an application would check them, then a code goes to the number. Nothing
+    /// else is stored. Gives the number the code went to.
+    pub async fn request_apply_code(
+        &self,
+        station: Option<&str>,
+        job_id: &str,
+        input: &RawInput,
+    ) -> Result<crate::phone::MobileNumber, ApplyCodeError> {
+        let station = self.station(station).ok_or(ApplyError::NotFound)?.clone();
+        if !is_id(job_id) {
+            return Err(ApplyError::NotFound.into());
+        }
+        let job = self
+            .job(&station, job_id)
+            .await
+            .map_err(ApplyError::from)?
+            .filter(|j| j.status != JobStatus::PendingReview && j.status != JobStatus::Rejected)
+            .ok_or(ApplyError::NotFound)?;
+        let mut fields = RawInput::new();
+        for name in ["name", "phone", "consent", "_lang"] {
+            if let Some(value) = input.one(name) {
+                fields.push(name, value);
+            }
+        }
+        fields.push("trades", job.trade.as_str());
+        fields.push("districts", job.district.as_str());
+        fields.push("channel", "sms");
+        let now = self.clock.now();
+        let draft =
+            WorkerDraft::parse(&station, &fields, station.today(now)).map_err(ApplyError::from)?;
+        // No SMS for a job nobody can take any more.
+        match job.status {
+            JobStatus::Published if job.open_places() > 0 => {}
+            JobStatus::Published | JobStatus::Filled => {
+                return Err(ApplyCodeError::Closed(ApplyOutcome::Full));
+            }
+            _ => return Err(ApplyCodeError::Closed(ApplyOutcome::NotOpen)),
+        }
+        self.send_phone_code(&station, &draft.phone, draft.lang)
+            .await?;
+        Ok(draft.phone)
     }
 
     /// An application made with a registered number: the job is offered to that worker

@@ -143,6 +143,7 @@ impl App {
         let mut record = serde_json::to_value(worker).unwrap_or(Value::Null);
         if let Some(map) = record.as_object_mut() {
             map.remove("manage_token_hash");
+            map.remove("pending_token_hash");
             map.remove("version");
         }
         let skills = items

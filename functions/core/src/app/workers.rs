@@ -2,7 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{App, ManageError, Outcome, RETRIES, Saved, Submission, SubmitError};
+use super::{
+    App, ManageError, Outcome, RETRIES, Saved, Submission, SubmitError,
+    phone_code::{CODE_FIELD, SendCodeError},
+};
 use crate::{
     idempotency::{self, IdempotencyKey, IdempotencyRecord, Prior},
     input::RawInput,
@@ -108,6 +111,7 @@ impl App {
                     worker.apply(draft.clone(), consent.clone(), now);
                     worker.version = before.version + 1;
                     worker.manage_token_hash = token.hash();
+                    worker.pending_token_hash = None;
                     let writes = self.worker_writes(&before, &worker).await?;
                     ((worker, token), writes, Outcome::Updated)
                 }
@@ -133,6 +137,7 @@ impl App {
                         updated_at: now,
                         version: 1,
                         manage_token_hash: token.hash(),
+                        pending_token_hash: None,
                         lang: draft.lang,
                         hold: None,
                     };
@@ -204,8 +209,10 @@ impl App {
         if self.store.get(&notice_key).await?.is_some() {
             return Ok((token, Vec::new()));
         }
+        // The new link waits beside the old one: the old dies only when the new one is
+        // used (see `worker_for_manage`), so asking for it on someone's behalf harms no one.
         let mut after = worker.clone();
-        after.manage_token_hash = token.hash();
+        after.pending_token_hash = Some(token.hash());
         after.version = worker.version + 1;
         let default = station.id == self.stations.default_station().id;
         let mut notice = Notice::new(
@@ -358,7 +365,9 @@ impl App {
         Ok(writes)
     }
 
-    /// The worker a manage link points at, if the token matches.
+    /// The worker a manage link points at, if the token matches. A link sent again
+    /// ("lost your link?", signing up with a registered number) becomes the link at its
+    /// first use, and only then does the old one stop working.
     pub async fn worker_for_manage(
         &self,
         station: Option<&str>,
@@ -366,19 +375,45 @@ impl App {
         token: &ManageToken,
     ) -> Result<Worker, ManageError> {
         let station = self.station(station).ok_or(ManageError::NotFound)?;
-        let worker = self
-            .worker_by_id(station, id)
-            .await?
-            .ok_or(ManageError::NotFound)?;
-        if worker.manage_token_hash.matches(token) {
-            Ok(worker)
-        } else {
-            Err(ManageError::NotFound)
+        for _ in 0..RETRIES {
+            let worker = self
+                .worker_by_id(station, id)
+                .await?
+                .ok_or(ManageError::NotFound)?;
+            if worker.manage_token_hash.matches(token) {
+                return Ok(worker);
+            }
+            if !worker
+                .pending_token_hash
+                .as_ref()
+                .is_some_and(|pending| pending.matches(token))
+            {
+                return Err(ManageError::NotFound);
+            }
+            let mut after = worker.clone();
+            after.manage_token_hash = token.hash();
+            after.pending_token_hash = None;
+            after.version = worker.version + 1;
+            match self
+                .store
+                .write(vec![Write::replace(worker_item(&after)?, worker.version)])
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(station = %station.id, worker = %after.id, "new manage link used; the old one stops working");
+                    return Ok(after);
+                }
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
+        Err(ManageError::Busy)
     }
 
     /// The worker edits their details through the manage link. A new phone number
-    /// must not belong to another worker of the station.
+    /// needs the code sent to it (`code`): only its owner may move a record to it, and
+    /// only its owner learns that it belongs to another worker of the station, so the
+    /// form tells nobody else whether a number is registered.
     pub async fn edit_worker(
         &self,
         station: Option<&str>,
@@ -387,10 +422,20 @@ impl App {
         input: &RawInput,
     ) -> Result<Worker, ManageError> {
         let station_ref = self.station(station).ok_or(ManageError::NotFound)?.clone();
+        let mut verified = false;
         for _ in 0..RETRIES {
             let before = self.worker_for_manage(station, id, token).await?;
             let now = self.clock.now();
             let draft = WorkerDraft::parse(&station_ref, input, station_ref.today(now))?;
+            if draft.phone != before.phone && !verified {
+                let check = self
+                    .check_phone_code(&station_ref, &draft.phone, input.one(CODE_FIELD))
+                    .await?;
+                if let Some(problem) = check.problem() {
+                    return Err(Invalid::one(problem).into());
+                }
+                verified = true;
+            }
             let consent = Consent {
                 version: station_ref.consent_version.clone(),
                 accepted_at: now,
@@ -414,6 +459,48 @@ impl App {
             }
         }
         Err(ManageError::Busy)
+    }
+
+    /// The first step of changing the number through the manage form without scripts:
+    /// when the edit moves the record to another number, a code goes to that number
+    /// (which number it went to is returned); otherwise nothing is sent.
+    pub async fn request_edit_code(
+        &self,
+        station: Option<&str>,
+        id: &str,
+        token: &ManageToken,
+        input: &RawInput,
+    ) -> Result<Option<crate::phone::MobileNumber>, ManageError> {
+        let station_ref = self.station(station).ok_or(ManageError::NotFound)?.clone();
+        let before = self.worker_for_manage(station, id, token).await?;
+        let draft = WorkerDraft::parse(&station_ref, input, station_ref.today(self.clock.now()))?;
+        if draft.phone == before.phone {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let wait = || Invalid::one(FieldError::new(CODE_FIELD, "error.code_wait")).into();
+        let verdict = crate::limits::hit(
+            &*self.store,
+            &self.secrets,
+            &station_ref.id,
+            crate::limits::Limit::NUMBER_CHANGE,
+            &before.id,
+            now,
+        )
+        .await?;
+        if verdict != crate::limits::Verdict::Allowed {
+            return Err(wait());
+        }
+        match self
+            .send_phone_code(&station_ref, &draft.phone, draft.lang)
+            .await
+        {
+            Ok(()) => Ok(Some(draft.phone)),
+            Err(SendCodeError::TooSoon { .. }) => Err(wait()),
+            Err(SendCodeError::Invalid(invalid)) => Err(invalid.into()),
+            Err(SendCodeError::Store(e)) => Err(e.into()),
+            Err(SendCodeError::Secret(e)) => Err(e.into()),
+        }
     }
 
     /// The worker withdraws: no more offers; the record stays until they delete it or

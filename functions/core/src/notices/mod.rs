@@ -61,11 +61,13 @@ pub enum NoticeKind {
     ConfirmPosting,
     /// To everyone registered for a course that staff cancelled.
     CourseCancelled,
+    /// A one-time code (验证码) that proves the number is the applicant's own.
+    PhoneCode,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 13] = [
+    pub const ALL: [NoticeKind; 14] = [
         NoticeKind::Offer,
         NoticeKind::Placed,
         NoticeKind::WorkerPlaced,
@@ -79,6 +81,7 @@ impl NoticeKind {
         NoticeKind::BusyDates,
         NoticeKind::ConfirmPosting,
         NoticeKind::CourseCancelled,
+        NoticeKind::PhoneCode,
     ];
 
     /// The name in ids, template names and JSON.
@@ -97,6 +100,7 @@ impl NoticeKind {
             NoticeKind::BusyDates => "busy_dates",
             NoticeKind::ConfirmPosting => "confirm_posting",
             NoticeKind::CourseCancelled => "course_cancelled",
+            NoticeKind::PhoneCode => "phone_code",
         }
     }
 }
@@ -217,6 +221,34 @@ pub struct NoticeData {
     /// A course or event, for notices about one: its title and start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<EventSummary>,
+    /// A one-time code (验证码), for the code SMS only. Its `Debug` never shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<OneTimeCode>,
+}
+
+/// A one-time code as the code SMS carries it: 4–6 digits. Kept out of logs: its
+/// `Debug` shows only that there is one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OneTimeCode(String);
+
+impl OneTimeCode {
+    /// A code of 4–6 ASCII digits, or nothing.
+    pub fn parse(text: &str) -> Option<OneTimeCode> {
+        ((4..=6).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| OneTimeCode(text.to_owned()))
+    }
+
+    /// The digits, for the message itself (never for logs).
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for OneTimeCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OneTimeCode(..)")
+    }
 }
 
 /// A course or event as a notice names it.

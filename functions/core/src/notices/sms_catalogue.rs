@@ -13,7 +13,7 @@ use std::{collections::BTreeMap, sync::LazyLock};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{Notice, NoticeKind, port::TemplateSms};
+use super::{Notice, NoticeKind, OneTimeCode, port::TemplateSms};
 use crate::{i18n::Lang, station::Station};
 
 const TEMPLATES: &str = include_str!("../../../../stations/sms/templates.toml");
@@ -361,6 +361,13 @@ pub fn template_sms(notice: &Notice, station: &Station) -> Result<TemplateSms, T
                 .map(|j| j.headcount.to_string())
                 .ok_or_else(|| missing(&var))?,
             "reference" => data.reference.clone().ok_or_else(|| missing(&var))?,
+            // Checked again here: a 验证码 template takes 4–6 digits and nothing else.
+            "code" => data
+                .code
+                .as_ref()
+                .and_then(|c| OneTimeCode::parse(c.digits()))
+                .map(|c| c.digits().to_owned())
+                .ok_or_else(|| missing(&var))?,
             _ => return Err(missing(&var)),
         };
         let kind = template
@@ -371,6 +378,8 @@ pub fn template_sms(notice: &Notice, station: &Station) -> Result<TemplateSms, T
         if !rules.accepts(kind, &value) {
             let shown = if kind == VarType::Phone {
                 "(a phone number)".to_owned()
+            } else if var == "code" {
+                "(a code)".to_owned()
             } else {
                 value
             };
@@ -623,6 +632,7 @@ mod tests {
                     title: "课程名不会进入短信".into(),
                     starts_at: late,
                 }),
+                code: OneTimeCode::parse("999999"),
             },
             late,
         );
@@ -705,6 +715,32 @@ mod tests {
         assert_eq!(
             templates()["offer"].numbered_text(),
             "派活通知：{1}，{2}，{3}起{4}天，日薪{5}元，{6}。回复1接受，回复2拒绝，{7}前有效。岗位号{8}，驿站电话{9}。"
+        );
+    }
+
+    #[test]
+    fn the_code_template_is_a_verification_template_with_a_digits_only_code() {
+        let template = &templates()["phone_code"];
+        assert!(template.text.contains("验证码"), "{}", template.text);
+        assert_eq!(template.vars.get("code"), Some(&VarType::Number));
+        assert_eq!(template.max_segments, 1);
+        let station = Stations::embedded().unwrap().default_station().clone();
+        let mut notice = worst_case(NoticeKind::PhoneCode, &station);
+        notice.data.code = OneTimeCode::parse("042917");
+        let text = full_text(&template_sms(&notice, &station).unwrap()).unwrap();
+        assert!(text.contains("042917"), "{text}");
+        // Nothing but 4-6 digits is ever a code, and a notice without one is not sent.
+        for bad in ["12345a", "123", "1234567", "t.cn/1", ""] {
+            assert_eq!(OneTimeCode::parse(bad), None, "{bad}");
+        }
+        notice.data.code = None;
+        assert!(matches!(
+            template_sms(&notice, &station),
+            Err(TemplateError::Missing { .. })
+        ));
+        assert_eq!(
+            format!("{:?}", OneTimeCode::parse("042917").unwrap()),
+            "OneTimeCode(..)"
         );
     }
 }
