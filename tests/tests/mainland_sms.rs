@@ -38,6 +38,7 @@ lingong_tests::on_both_backends!(
     an_offer_goes_out_by_alibaba_template_and_comes_back_by_reply,
     an_offer_goes_out_by_tencent_template_and_comes_back_by_reply,
     a_stalled_mail_server_never_holds_back_an_sms,
+    a_code_asked_for_at_night_goes_out_at_once,
 );
 
 #[test]
@@ -604,4 +605,36 @@ async fn wait_for_sms(phone: &str, code: &str) -> Value {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("no SMS {code} to {phone} at the gateway after 30 s");
+}
+
+/// A one-time code answers what the person is doing that minute: asked for at 22:30,
+/// it goes out then (other SMS wait for the morning), as its filed 验证码 template.
+async fn a_code_asked_for_at_night_goes_out_at_once(backend: Backend) {
+    let f = fixture(backend).await;
+    f.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-11-28T22:30:00+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let phone = lingong_tests::flow::unique_phone();
+    let number = lingong_core::phone::MobileNumber::parse("phone", &phone).unwrap();
+    f.app
+        .send_phone_code(&f.station, &number, lingong_core::Lang::Zh)
+        .await
+        .unwrap();
+    let phone_key = f.app.secrets.phone_key(&f.station.id, &number);
+    let id = format!(
+        "code-{}.{}.phone_code",
+        lingong_core::Clock::now(&*f.clock).timestamp(),
+        &phone_key[..16]
+    );
+    let sender = sender(&f, aliyun());
+    assert!(matches!(
+        sender.process(&f.station, &id).await.unwrap(),
+        Handled::Sent(_)
+    ));
+    let sent = aliyun_sent(&id).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["template_code"], codes()["aliyun"]["phone_code"]);
+    assert_eq!(sent[0]["phone"], phone.as_str());
 }

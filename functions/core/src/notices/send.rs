@@ -102,7 +102,10 @@ impl NoticeSender {
                 }
                 let quiet = station.notices.quiet_hours();
                 let local = now.with_timezone(&station.time_zone);
-                if quiet.contains(local.time()) {
+                // A one-time code answers what the person is doing this minute: it goes
+                // at any hour and outside the daily count (its own limits bound it).
+                let asked_now = notice.kind == NoticeKind::PhoneCode;
+                if !asked_now && quiet.contains(local.time()) {
                     let until = quiet.next_allowed(now, station.time_zone);
                     match self.wait(&notice, until, "quiet hours").await? {
                         Some(handled) => return Ok(handled),
@@ -115,7 +118,7 @@ impl NoticeSender {
                     Some(item) => (from_item::<SmsCount>(&item)?.count, Some(item.version)),
                     None => (0, None),
                 };
-                if count >= station.notices.sms_daily_limit {
+                if !asked_now && count >= station.notices.sms_daily_limit {
                     let until = quiet.next_morning(now, station.time_zone);
                     match self.wait(&notice, until, "daily SMS limit reached").await? {
                         Some(handled) => return Ok(handled),
