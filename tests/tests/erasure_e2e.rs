@@ -143,7 +143,7 @@ async fn an_erased_worker_leaves_no_notice_file_and_no_number_in_the_log() {
     assert_eq!(status, 201, "{body}");
     let manage_url = body["manage_url"].as_str().unwrap().to_owned();
 
-    // They accept the offer: the employer is told their name and number.
+    // They accept the offer: the employer is told their number.
     let offer = wait_for(&notices, ".offer.sms.txt", &phone).await;
     let url = link(&std::fs::read_to_string(&offer).unwrap(), &server.base);
     let accepted = client
@@ -154,8 +154,9 @@ async fn an_erased_worker_leaves_no_notice_file_and_no_number_in_the_log() {
         .await
         .unwrap();
     assert_eq!(accepted.status(), 200);
+    // (An SMS names nobody: the employer gets the worker's number only.)
     let told = wait_for(&notices, ".worker_placed.sms.txt", &phone).await;
-    assert!(std::fs::read_to_string(&told).unwrap().contains(name));
+    assert!(std::fs::read_to_string(&told).unwrap().contains(&phone));
     wait_for(&notices, ".placed.sms.txt", &phone).await;
 
     // The worker deletes everything through their own link.

@@ -115,12 +115,14 @@ fn tencent(app: &str) -> Arc<dyn SmsGateway> {
 
 fn sender(f: &Fixture, gateway: Arc<dyn SmsGateway>) -> NoticeSender {
     let sms: Arc<dyn Notifier> = Arc::new(SmsNotifier::new(gateway));
+    sender_with(f, sms.clone(), sms)
+}
+
+/// SMS through `sms`, e-mail through `email`.
+fn sender_with(f: &Fixture, sms: Arc<dyn Notifier>, email: Arc<dyn Notifier>) -> NoticeSender {
     NoticeSender {
         app: f.app.clone(),
-        notifier: Arc::new(ByChannel {
-            sms: sms.clone(),
-            email: sms,
-        }),
+        notifier: Arc::new(ByChannel { sms, email }),
         renderer: Arc::new(NoticeTemplates::new(
             Arc::new(Renderer::new().unwrap()),
             "https://lingong.test",
@@ -175,20 +177,25 @@ async fn control(method: reqwest::Method, url: String, body: Option<Value>) -> V
     response.json().await.unwrap_or(Value::Null)
 }
 
-/// What the Alibaba fake accepted for `notice_id` (its OutId).
-async fn aliyun_sent(notice_id: &str) -> Vec<Value> {
+/// Every SMS the Alibaba fake accepted so far.
+async fn aliyun_all() -> Vec<Value> {
     let all = control(
         reqwest::Method::GET,
         format!("{}/_fake/sent", env("LINGONG_TEST_ALIYUN_ENDPOINT")),
         None,
     )
     .await;
-    let list = all
-        .as_array()
+    all.as_array()
         .cloned()
         .or_else(|| all["sent"].as_array().cloned())
-        .unwrap_or_default();
-    list.into_iter()
+        .unwrap_or_default()
+}
+
+/// What the Alibaba fake accepted for `notice_id` (its OutId).
+async fn aliyun_sent(notice_id: &str) -> Vec<Value> {
+    aliyun_all()
+        .await
+        .into_iter()
         .filter(|m| m["out_id"] == notice_id)
         .collect()
 }
@@ -448,17 +455,7 @@ async fn a_stalled_mail_server_never_holds_back_an_sms(backend: Backend) {
         send_timeout: Some(std::time::Duration::from_secs(8)),
     })
     .unwrap();
-    let sender = NoticeSender {
-        app: f.app.clone(),
-        notifier: Arc::new(ByChannel {
-            sms: Arc::new(SmsNotifier::new(aliyun())),
-            email: Arc::new(smtp),
-        }),
-        renderer: Arc::new(NoticeTemplates::new(
-            Arc::new(Renderer::new().unwrap()),
-            "https://lingong.test",
-        )),
-    };
+    let sender = sender_with(&f, Arc::new(SmsNotifier::new(aliyun())), Arc::new(smtp));
     let mail_id = format!("{}.{}.offer", job.id, by_mail.id);
     let sms_id = format!("{}.{}.offer", job.id, by_sms.id);
     // The stream batch: the e-mail offer first, the SMS offer after it.
@@ -585,18 +582,8 @@ async fn lingong_serve_sends_real_sms_through_a_mainland_gateway() {
 /// Waits up to 30 s for the Alibaba fake to take an SMS of `code` to `phone`.
 async fn wait_for_sms(phone: &str, code: &str) -> Value {
     for _ in 0..300 {
-        let all = control(
-            reqwest::Method::GET,
-            format!("{}/_fake/sent", env("LINGONG_TEST_ALIYUN_ENDPOINT")),
-            None,
-        )
-        .await;
-        let list = all
-            .as_array()
-            .cloned()
-            .or_else(|| all["sent"].as_array().cloned())
-            .unwrap_or_default();
-        if let Some(found) = list
+        if let Some(found) = aliyun_all()
+            .await
             .into_iter()
             .find(|m| m["phone"] == phone && m["template_code"] == code)
         {
