@@ -219,6 +219,8 @@ pub enum BuildError {
 #[derive(Clone, Debug, Serialize)]
 struct JobView<'a> {
     id: &'a str,
+    /// The job number SMS name it by (the last six characters of its id).
+    number: String,
     url: String,
     title: &'a str,
     trade: &'a str,
@@ -413,6 +415,7 @@ impl SiteBuilder {
         let root = root_of(lang);
         JobView {
             id: &job.id,
+            number: lingong_core::notices::sms_catalogue::job_number(&job.id),
             url: format!("{root}jobs/{}/", job.id),
             title: &job.title,
             trade: &job.trade,
