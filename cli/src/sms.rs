@@ -53,7 +53,7 @@ pub struct PushUrlsArgs {
 pub fn templates(args: TemplatesArgs) -> anyhow::Result<()> {
     let (catalogue, rules) = catalogue().context("reading the SMS template catalogue")?;
     println!(
-        "# SMS templates for {} (type: 短信通知 notification; signature filed separately)\n",
+        "# SMS templates for {} (each with its type; the signature is filed separately)\n",
         args.gateway.name()
     );
     for (key, template) in &catalogue.templates {
@@ -61,7 +61,12 @@ pub fn templates(args: TemplatesArgs) -> anyhow::Result<()> {
             Gateway::Aliyun => template.text.clone(),
             Gateway::Tencent => template.numbered_text(),
         };
-        println!("## {key}: {}\n\n{text}\n", template.name);
+        let category = if template.category == "verification" {
+            "验证码 verification code"
+        } else {
+            "短信通知 notification"
+        };
+        println!("## {key}: {} ({category})\n\n{text}\n", template.name);
         for (i, var) in template.var_order().iter().enumerate() {
             let kind = template.vars.get(var).copied();
             let rule = kind.and_then(|k| rules.types.get(&k));
@@ -69,7 +74,10 @@ pub fn templates(args: TemplatesArgs) -> anyhow::Result<()> {
                 Gateway::Aliyun => format!("${{{var}}}"),
                 Gateway::Tencent => format!("{{{}}} ({var})", i + 1),
             };
+            let verification = template.category == "verification";
             let (type_name, max) = match (args.gateway, rule) {
+                // A verification template's code is Alibaba's digits-only captcha type.
+                (Gateway::Aliyun, Some(_)) if verification => ("numberCaptcha", 6),
                 (Gateway::Aliyun, Some(rule)) => (rule.alibaba.as_str(), rule.max_chars),
                 (Gateway::Tencent, Some(rule)) => (rule.tencent.as_str(), rule.max_chars),
                 (_, None) => ("?", 0),

@@ -47,6 +47,10 @@ pub struct FiledTemplate {
     pub text: String,
     /// The most SMS segments the longest real values may take.
     pub max_segments: u8,
+    /// The template type to file it as: `notification` (短信通知, the default) or
+    /// `verification` (验证码).
+    #[serde(default = "notification")]
+    pub category: String,
     /// Each variable's declared type.
     pub vars: BTreeMap<String, VarType>,
 }
@@ -82,6 +86,10 @@ impl FiledTemplate {
         }
         text
     }
+}
+
+fn notification() -> String {
+    "notification".to_owned()
 }
 
 /// Every filed template, by notice kind (`offer`, `placed`…).
@@ -495,6 +503,15 @@ mod tests {
             // Variables never touch each other (the gateways refuse adjacent variables).
             assert!(!template.text.contains("}${"), "{key}: adjacent variables");
             assert!(!template.name.is_empty() && !template.purpose.is_empty());
+            assert!(
+                ["notification", "verification"].contains(&template.category.as_str()),
+                "{key}: category {}",
+                template.category
+            );
+            if template.category == "verification" {
+                // The gateways file a code template only with one of these words in it.
+                assert!(template.text.contains("验证码"), "{key}");
+            }
         }
     }
 
