@@ -352,23 +352,3 @@ pub async fn clear(
         ))])
         .await
 }
-
-/// Whether `subject` is at the limit now, without counting a hit.
-pub async fn is_limited(
-    store: &dyn ItemStore,
-    secrets: &Secrets,
-    station: &StationId,
-    limit: Limit,
-    subject: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let (start, _) = window(limit, now);
-    let subject_key = secrets.sign("limit-subject", subject);
-    let key = keys::rate_limit(station, limit.name, &subject_key, start);
-    Ok(match store.get(&key).await? {
-        Some(item) if !item.is_expired(now.timestamp()) => {
-            from_item::<Counter>(&item)?.count >= limit.max
-        }
-        _ => false,
-    })
-}
