@@ -264,7 +264,12 @@ impl SmsGateway for AliyunSms {
         };
         match &result {
             Ok(biz_id) => tracing::info!(notice = sms.notice_id, biz_id, "SendSms accepted"),
-            Err(error) => tracing::warn!(notice = sms.notice_id, %error, "SendSms failed"),
+            // Alibaba's message may quote the number: masked in the log.
+            Err(error) => tracing::warn!(
+                notice = sms.notice_id,
+                error = %lingong_core::mask::mask_numbers(&error.to_string()),
+                "SendSms failed"
+            ),
         }
         result
     }

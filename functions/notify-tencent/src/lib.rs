@@ -239,7 +239,7 @@ impl SmsGateway for TencentSms {
             Err(error) => tracing::warn!(
                 notice = sms.notice_id,
                 template = %template.template,
-                %error,
+                error = %lingong_core::mask::mask_numbers(&error.to_string()),
                 "Tencent SMS not sent"
             ),
         }
