@@ -201,16 +201,24 @@ async fn post(app: &App, title: &str, key: &str) -> (String, String) {
     (saved.record.id, saved.token.as_str().to_owned())
 }
 
+/// A new bucket no other test uses (S3 names: lower case, no `_`, at most 63).
+async fn fresh_bucket(client: &aws_sdk_s3::Client, prefix: &str) -> String {
+    let bucket: String = unique_name(prefix)
+        .to_ascii_lowercase()
+        .replace('_', "-")
+        .chars()
+        .take(63)
+        .collect();
+    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    bucket
+}
+
 #[tokio::test]
 async fn the_s3_sink_uploads_only_changes_and_invalidates_once_per_publish() {
     let (app, _data) = app().await;
     post(&app, "小区楼道保洁第一单", "s3-test-job-0001").await;
     let client = s3().await;
-    let bucket = unique_name("lingong-site")
-        .to_ascii_lowercase()
-        .replace('_', "-");
-    let bucket: String = bucket.chars().take(63).collect();
-    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bucket = fresh_bucket(&client, "lingong-site").await;
     let cloudfront = aws_sdk_cloudfront::Client::new(&sdk_config().await);
     let distribution_id = distribution(&cloudfront, &bucket).await;
     let sink = S3Sink::new(client.clone(), &bucket).with_cdn(CloudFrontInvalidator::new(
@@ -349,12 +357,7 @@ async fn precompressed_objects_carry_their_encoding() {
     let (app, _data) = app().await;
     post(&app, "小区楼道保洁第一单", "s3-test-job-0003").await;
     let client = s3().await;
-    let bucket: String = unique_name("lingong-gz")
-        .to_ascii_lowercase()
-        .chars()
-        .take(63)
-        .collect();
-    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bucket = fresh_bucket(&client, "lingong-gz").await;
     let sink = S3Sink::new(client.clone(), &bucket)
         .with_prefix("public")
         .precompressed(true);
@@ -601,13 +604,7 @@ async fn every_board_link_is_an_object_key_without_an_edge_function() {
     let (app, _data) = app().await;
     demo_like_board(&app).await;
     let client = s3().await;
-    let bucket: String = unique_name("lingong-keys")
-        .to_ascii_lowercase()
-        .replace('_', "-")
-        .chars()
-        .take(63)
-        .collect();
-    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bucket = fresh_bucket(&client, "lingong-keys").await;
     let site = SiteBuilder::new(
         app.stations.default_station().clone(),
         "https://lingong.example.cn",
@@ -702,13 +699,7 @@ async fn a_bucket_written_before_folder_keys_is_rewritten_with_them() {
     let (app, _data) = app().await;
     post(&app, "小区楼道保洁第一单", "s3-test-job-0004").await;
     let client = s3().await;
-    let bucket: String = unique_name("lingong-old")
-        .to_ascii_lowercase()
-        .replace('_', "-")
-        .chars()
-        .take(63)
-        .collect();
-    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let bucket = fresh_bucket(&client, "lingong-old").await;
     let site = SiteBuilder::new(
         app.stations.default_station().clone(),
         "https://lingong.example.cn",

@@ -84,6 +84,12 @@ impl NoticeKind {
         NoticeKind::PhoneCode,
     ];
 
+    /// Whether it answers what the person is doing this minute (a one-time code), so it
+    /// goes at any hour and outside the per-number daily count; its own limits bound it.
+    pub fn sent_at_any_hour(self) -> bool {
+        self == NoticeKind::PhoneCode
+    }
+
     /// The name in ids, template names and JSON.
     pub fn as_str(self) -> &'static str {
         match self {

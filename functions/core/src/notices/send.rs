@@ -102,9 +102,7 @@ impl NoticeSender {
                 }
                 let quiet = station.notices.quiet_hours();
                 let local = now.with_timezone(&station.time_zone);
-                // A one-time code answers what the person is doing this minute: it goes
-                // at any hour and outside the daily count (its own limits bound it).
-                let asked_now = notice.kind == NoticeKind::PhoneCode;
+                let asked_now = notice.kind.sent_at_any_hour();
                 if !asked_now && quiet.contains(local.time()) {
                     let until = quiet.next_allowed(now, station.time_zone);
                     match self.wait(&notice, until, "quiet hours").await? {
